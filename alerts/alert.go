@@ -1,0 +1,82 @@
+// Package alerts turns scored reports into incidents and incident events, and
+// defines the Notifier seam through which events leave tocsin.
+//
+// One real-world event is one incident. Later reports about it update the
+// incident (corroboration, sources, severity) instead of raising a new alert;
+// a rise in severity is itself news. Every decision here is a pure function of
+// (previous state, new result, now, policy), so it is tested by tables and
+// does no I/O: the store persists incidents and the outbox, notifiers deliver.
+package alerts
+
+import (
+	"context"
+	"time"
+
+	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
+)
+
+// EventKind is what happened to an incident.
+type EventKind string
+
+// Incident event kinds, in the order an incident usually sees them.
+const (
+	Opened    EventKind = "opened"
+	Updated   EventKind = "updated"
+	Escalated EventKind = "escalated"
+	Resolved  EventKind = "resolved"
+)
+
+// SourceRef is one report that contributed to an incident.
+type SourceRef struct {
+	Source string    `json:"source"`
+	Outlet string    `json:"outlet,omitempty"`
+	Title  string    `json:"title,omitempty"`
+	URL    string    `json:"url,omitempty"`
+	Seen   time.Time `json:"seen"`
+}
+
+// Incident is one real-world event as tocsin knows it.
+type Incident struct {
+	ID         string         `json:"id"`
+	Title      string         `json:"title"`
+	Location   string         `json:"location"`
+	Categories []string       `json:"categories"`
+	Severity   rules.Severity `json:"severity"`
+	Contested  bool           `json:"contested"`
+	// Corroboration is the number of distinct sources that reported it.
+	Corroboration int              `json:"corroboration"`
+	Sources       []SourceRef      `json:"sources"`
+	Evidence      []rules.Evidence `json:"evidence"`
+	Summary       string           `json:"summary"`
+	FirstSeen     time.Time        `json:"first_seen"`
+	LastSeen      time.Time        `json:"last_seen"`
+	ResolvedAt    time.Time        `json:"resolved_at,omitzero"`
+}
+
+// Alert is one incident event to deliver. Its ID is stable and unique per
+// event, so a notifier (and the outbox) can deliver it exactly once.
+type Alert struct {
+	ID       string    `json:"id"`
+	Kind     EventKind `json:"kind"`
+	Incident Incident  `json:"incident"`
+	// Report is the report that caused this event.
+	Report report.Report `json:"report"`
+	Result rules.Result  `json:"result"`
+	// PrevSeverity is the incident's severity before an escalation.
+	PrevSeverity rules.Severity `json:"prev_severity,omitempty"`
+	// Reason says in words why the event was emitted.
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Notifier delivers alerts somewhere (a console, Discord, a webhook).
+//
+// Notify must be safe to call again with the same Alert after a crash or a
+// failed attempt: implementations use Alert.ID to avoid doubles. It reports
+// whether a failure is worth retrying (a timeout, a 5xx, a rate limit) or
+// final (a 400 for a payload that will never be accepted).
+type Notifier interface {
+	Name() string
+	Notify(ctx context.Context, a Alert) (retry bool, err error)
+}
