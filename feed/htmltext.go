@@ -1,0 +1,207 @@
+package feed
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// HTMLToText turns feed HTML (an item's description or content) into the
+// plain text tocsin scores: tags dropped, entities decoded, script/style and
+// similar non-content removed, whitespace collapsed, and block boundaries
+// (paragraphs, list items, headings, <br>) kept as single "\n" — the corpus
+// convention, so that sentence and paragraph offsets mean the same thing for
+// every source. Input that contains no markup is treated as plain text: its
+// own line breaks are kept. The output is always valid UTF-8.
+func HTMLToText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if !looksLikeHTML(s) {
+		return plainText(html.UnescapeString(s))
+	}
+	doc, err := xhtml.Parse(strings.NewReader(s))
+	if err != nil {
+		// x/net/html only fails on reader errors; fall back to the
+		// unescaped input rather than losing the item.
+		return plainText(html.UnescapeString(s))
+	}
+	return nodeText(doc)
+}
+
+// looksLikeHTML reports whether s contains something that starts a tag,
+// comment or entity-free markup ("<p", "</", "<!"). "a < b" is not markup.
+func looksLikeHTML(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0 && i+1 < len(s); {
+		c := s[i+1]
+		if c == '/' || c == '!' || c == '?' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '<')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// plainText collapses runs of spaces within lines and drops blank lines.
+func plainText(s string) string {
+	var w textWriter
+	for _, line := range strings.Split(s, "\n") {
+		w.text(line)
+		w.newline()
+	}
+	return w.String()
+}
+
+// skipped elements hold no readable text (or text that is not the story).
+var skipped = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Head: true,
+	atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Svg: true, atom.Math: true,
+	atom.Button: true, atom.Select: true, atom.Textarea: true,
+}
+
+// blocks are elements that start and end a line of text.
+var blocks = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dt: true,
+	atom.Dd: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Blockquote: true, atom.Pre: true, atom.Tr: true, atom.Table: true, atom.Section: true,
+	atom.Article: true, atom.Header: true, atom.Footer: true, atom.Aside: true, atom.Nav: true,
+	atom.Figure: true, atom.Figcaption: true, atom.Hr: true, atom.Address: true, atom.Main: true,
+	atom.Details: true, atom.Summary: true, atom.Caption: true, atom.Form: true, atom.Fieldset: true,
+}
+
+// nodeText extracts text from a parsed tree without recursion, so a
+// maliciously deep document cannot exhaust the stack.
+func nodeText(root *xhtml.Node) string {
+	var w textWriter
+	pre := 0
+	enter := func(n *xhtml.Node) (descend bool) {
+		switch n.Type {
+		case xhtml.TextNode:
+			if pre > 0 {
+				w.preText(n.Data)
+			} else {
+				w.text(n.Data)
+			}
+			return false
+		case xhtml.ElementNode:
+			if skipped[n.DataAtom] {
+				return false
+			}
+			if n.DataAtom == atom.Br {
+				w.newline()
+				return false
+			}
+			if n.DataAtom == atom.Pre {
+				pre++
+			}
+			if blocks[n.DataAtom] {
+				w.newline()
+			} else if n.DataAtom == atom.Td || n.DataAtom == atom.Th {
+				w.space()
+			}
+			return true
+		case xhtml.DocumentNode:
+			return true
+		}
+		return false // comments, doctypes
+	}
+	leave := func(n *xhtml.Node) {
+		if n.Type != xhtml.ElementNode {
+			return
+		}
+		if n.DataAtom == atom.Pre {
+			pre--
+		}
+		if blocks[n.DataAtom] {
+			w.newline()
+		}
+	}
+	n := root
+	for n != nil {
+		if enter(n) && n.FirstChild != nil {
+			n = n.FirstChild
+			continue
+		}
+		// n is finished: leave it and its finished ancestors until a
+		// sibling is found.
+		for n != nil {
+			if n.Type == xhtml.ElementNode && !skipped[n.DataAtom] && n.DataAtom != atom.Br {
+				leave(n)
+			}
+			if n == root {
+				n = nil
+				break
+			}
+			if n.NextSibling != nil {
+				n = n.NextSibling
+				break
+			}
+			n = n.Parent
+		}
+	}
+	return w.String()
+}
+
+// textWriter builds collapsed text: runs of whitespace become one space,
+// block boundaries one newline, and nothing leads or trails.
+type textWriter struct {
+	b         strings.Builder
+	pendSpace bool
+	pendNL    bool
+}
+
+func (w *textWriter) newline() { w.pendNL = true; w.pendSpace = false }
+func (w *textWriter) space() {
+	if !w.pendNL {
+		w.pendSpace = true
+	}
+}
+
+func (w *textWriter) text(s string) {
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			w.space()
+			continue
+		}
+		w.rune(r)
+	}
+}
+
+// preText keeps the line breaks of preformatted text.
+func (w *textWriter) preText(s string) {
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			w.newline()
+		case unicode.IsSpace(r):
+			w.space()
+		default:
+			w.rune(r)
+		}
+	}
+}
+
+func (w *textWriter) rune(r rune) {
+	if w.b.Len() > 0 {
+		if w.pendNL {
+			w.b.WriteByte('\n')
+		} else if w.pendSpace {
+			w.b.WriteByte(' ')
+		}
+	}
+	w.pendNL, w.pendSpace = false, false
+	if r == 0 {
+		r = utf8.RuneError
+	}
+	w.b.WriteRune(r)
+}
+
+func (w *textWriter) String() string { return w.b.String() }
