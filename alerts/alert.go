@@ -52,7 +52,23 @@ type Incident struct {
 	FirstSeen     time.Time        `json:"first_seen"`
 	LastSeen      time.Time        `json:"last_seen"`
 	ResolvedAt    time.Time        `json:"resolved_at,omitzero"`
+
+	// Alerted is true once an "opened" event was emitted. An incident that
+	// waits for corroboration (or was silenced) is tracked but not yet
+	// announced; it announces itself when a later report tips it over.
+	Alerted bool `json:"alerted"`
+	// Seq counts the events emitted for this incident; it makes alert IDs
+	// unique and stable ("<incident>/<seq>-<kind>").
+	Seq int `json:"seq"`
+	// LastAlertAt is when the last event was emitted (repeat throttling).
+	LastAlertAt time.Time `json:"last_alert_at,omitzero"`
+	// Shingles is a bottom-k sketch of the first report's word 3-grams, used
+	// to join near-duplicate texts that name no place.
+	Shingles []uint64 `json:"shingles,omitempty"`
 }
+
+// Open reports whether the incident has not been resolved.
+func (i Incident) Open() bool { return i.ResolvedAt.IsZero() }
 
 // Alert is one incident event to deliver. Its ID is stable and unique per
 // event, so a notifier (and the outbox) can deliver it exactly once.

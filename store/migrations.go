@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one schema step. Steps are applied in order, each in its own
+// transaction together with its row in schema_migrations, so a crash leaves
+// the schema at a step boundary. Never edit a released step: append a new one.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations is the ordered schema history. The DDL is portable between
+// SQLite and PostgreSQL: TEXT keys, BIGINT Unix-millisecond times, no
+// auto-increment columns.
+var migrations = []migration{
+	{1, "initial schema", []string{
+		`CREATE TABLE sources (
+			id TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			url TEXT NOT NULL,
+			interval_ms BIGINT NOT NULL,
+			enabled INTEGER NOT NULL DEFAULT 1,
+			next_check_at BIGINT NOT NULL DEFAULT 0,
+			etag TEXT NOT NULL DEFAULT '',
+			last_modified TEXT NOT NULL DEFAULT '',
+			error_streak INTEGER NOT NULL DEFAULT 0,
+			last_error TEXT NOT NULL DEFAULT '',
+			last_check_at BIGINT NOT NULL DEFAULT 0,
+			last_success_at BIGINT NOT NULL DEFAULT 0,
+			state TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX sources_due ON sources (enabled, next_check_at)`,
+		`CREATE TABLE reports (
+			identity TEXT PRIMARY KEY,
+			source TEXT NOT NULL,
+			content_hash TEXT NOT NULL,
+			guid TEXT NOT NULL DEFAULT '',
+			url TEXT NOT NULL DEFAULT '',
+			outlet TEXT NOT NULL DEFAULT '',
+			title TEXT NOT NULL DEFAULT '',
+			body TEXT NOT NULL DEFAULT '',
+			published_at BIGINT NOT NULL DEFAULT 0,
+			fetched_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX reports_source ON reports (source)`,
+		`CREATE TABLE scores (
+			identity TEXT NOT NULL REFERENCES reports (identity) ON DELETE CASCADE,
+			content_hash TEXT NOT NULL,
+			rules_version TEXT NOT NULL,
+			alert INTEGER NOT NULL,
+			severity INTEGER NOT NULL,
+			score DOUBLE PRECISION NOT NULL,
+			result TEXT NOT NULL,
+			scored_at BIGINT NOT NULL,
+			PRIMARY KEY (identity, content_hash, rules_version)
+		)`,
+		`CREATE TABLE incidents (
+			id TEXT PRIMARY KEY,
+			location TEXT NOT NULL,
+			severity INTEGER NOT NULL,
+			alerted INTEGER NOT NULL,
+			first_seen BIGINT NOT NULL,
+			last_seen BIGINT NOT NULL,
+			resolved_at BIGINT NOT NULL DEFAULT 0,
+			data TEXT NOT NULL
+		)`,
+		`CREATE INDEX incidents_open ON incidents (resolved_at, last_seen)`,
+		`CREATE TABLE incident_reports (
+			incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+			identity TEXT NOT NULL REFERENCES reports (identity) ON DELETE CASCADE,
+			added_at BIGINT NOT NULL,
+			PRIMARY KEY (incident_id, identity)
+		)`,
+		`CREATE TABLE outbox (
+			alert_id TEXT NOT NULL,
+			notifier TEXT NOT NULL,
+			incident_id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			severity INTEGER NOT NULL,
+			payload TEXT NOT NULL,
+			state TEXT NOT NULL,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at BIGINT NOT NULL,
+			last_error TEXT NOT NULL DEFAULT '',
+			created_at BIGINT NOT NULL,
+			sent_at BIGINT NOT NULL DEFAULT 0,
+			PRIMARY KEY (alert_id, notifier)
+		)`,
+		`CREATE INDEX outbox_due ON outbox (state, next_attempt_at)`,
+		`CREATE TABLE silences (
+			id TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			value TEXT NOT NULL,
+			expires_at BIGINT NOT NULL,
+			author TEXT NOT NULL,
+			reason TEXT NOT NULL,
+			created_at BIGINT NOT NULL
+		)`,
+		`CREATE TABLE notifier_refs (
+			notifier TEXT NOT NULL,
+			ref_key TEXT NOT NULL,
+			ref_value TEXT NOT NULL,
+			updated_at BIGINT NOT NULL,
+			PRIMARY KEY (notifier, ref_key)
+		)`,
+		`CREATE TABLE meta (
+			name TEXT PRIMARY KEY,
+			value TEXT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+	}},
+}
+
+const (
+	sqlCreateMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`
+	sqlAppliedVersions = `SELECT version FROM schema_migrations ORDER BY version`
+	sqlRecordMigration = `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`
+)
+
+// migrate applies pending migrations in order. A database newer than this
+// binary (an unknown applied version) is refused rather than guessed at.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, sqlCreateMigrations); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, s.q(sqlAppliedVersions))
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("database has schema version %d, unknown to this tocsin (downgrade?)", v)
+		}
+	}
+	for _, m := range migrations {
+		if applied[m.version] {
+			continue
+		}
+		err := s.inTx(ctx, fmt.Sprintf("migration %d (%s)", m.version, m.name), func(tx *sql.Tx) error {
+			for _, st := range m.stmts {
+				if _, err := tx.ExecContext(ctx, st); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.q(sqlRecordMigration), m.version, m.name, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		s.logger.Info("schema migrated", "version", m.version, "name", m.name)
+	}
+	return nil
+}
+
+// SchemaVersion returns the highest applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}

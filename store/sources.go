@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Source is a configured source and its polling state.
+type Source struct {
+	ID string
+	// Kind is "feed" (RSS/Atom/JSON Feed over http(s) or file://), "folder"
+	// or "push".
+	Kind     string
+	URL      string // feed URL or folder path
+	Interval time.Duration
+	Enabled  bool
+
+	NextCheckAt   time.Time
+	ETag          string
+	LastModified  string
+	ErrorStreak   int
+	LastError     string
+	LastCheckAt   time.Time
+	LastSuccessAt time.Time
+	// State is opaque per-source state kept between polls (the folder
+	// source's file states, as JSON).
+	State string
+}
+
+// FirstPoll reports whether the source never completed a poll: its backlog
+// is stored without alerting on old items.
+func (s Source) FirstPoll() bool { return s.LastSuccessAt.IsZero() }
+
+// SourceSpec is a source as configured.
+type SourceSpec struct {
+	ID       string
+	Kind     string
+	URL      string
+	Interval time.Duration
+}
+
+// FetchOutcome is what one poll of a source changed.
+type FetchOutcome struct {
+	CheckedAt   time.Time
+	NextCheckAt time.Time
+	// Err is empty on success; on failure the streak grows and the old
+	// validators and state are kept.
+	Err          string
+	ETag         string
+	LastModified string
+	State        string
+}
+
+const (
+	sqlUpsertSource = `INSERT INTO sources (id, kind, url, interval_ms, enabled, next_check_at)
+		VALUES (?, ?, ?, ?, 1, 0)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, url = excluded.url,
+			interval_ms = excluded.interval_ms, enabled = 1`
+	sqlDisableSources = `UPDATE sources SET enabled = 0`
+	sqlSourceColumns  = `id, kind, url, interval_ms, enabled, next_check_at, etag, last_modified,
+		error_streak, last_error, last_check_at, last_success_at, state`
+	sqlDueSources = `SELECT ` + sqlSourceColumns + ` FROM sources
+		WHERE enabled = 1 AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?`
+	sqlAllSources = `SELECT ` + sqlSourceColumns + ` FROM sources ORDER BY id`
+	sqlGetSource  = `SELECT ` + sqlSourceColumns + ` FROM sources WHERE id = ?`
+	sqlFetchOK    = `UPDATE sources SET next_check_at = ?, etag = ?, last_modified = ?, error_streak = 0,
+		last_error = '', last_check_at = ?, last_success_at = ?, state = ? WHERE id = ?`
+	sqlFetchFailed = `UPDATE sources SET next_check_at = ?, error_streak = error_streak + 1,
+		last_error = ?, last_check_at = ? WHERE id = ?`
+	sqlNextSourceCheck = `SELECT MIN(next_check_at) FROM sources WHERE enabled = 1`
+)
+
+// SyncSources makes the configured sources the enabled ones: new ones are
+// added (due at once), changed ones updated with their polling state kept,
+// and sources no longer configured are disabled (their history is kept).
+func (s *Store) SyncSources(ctx context.Context, specs []SourceSpec) error {
+	return s.inTx(ctx, "sync sources", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(sqlDisableSources)); err != nil {
+			return err
+		}
+		for _, sp := range specs {
+			if _, err := tx.ExecContext(ctx, s.q(sqlUpsertSource), sp.ID, sp.Kind, sp.URL, sp.Interval.Milliseconds()); err != nil {
+				return fmt.Errorf("source %s: %w", sp.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// DueSources returns up to limit enabled sources whose next check is at or
+// before now, most overdue first.
+func (s *Store) DueSources(ctx context.Context, now time.Time, limit int) ([]Source, error) {
+	return s.querySources(ctx, "due sources", sqlDueSources, ms(now), limit)
+}
+
+// Sources returns every known source, enabled or not.
+func (s *Store) Sources(ctx context.Context) ([]Source, error) {
+	return s.querySources(ctx, "list sources", sqlAllSources)
+}
+
+// Source returns one source by id; sql.ErrNoRows wrapped when unknown.
+func (s *Store) Source(ctx context.Context, id string) (Source, error) {
+	src, err := scanSource(s.db.QueryRowContext(ctx, s.q(sqlGetSource), id))
+	if err != nil {
+		return Source{}, fmt.Errorf("get source %s: %w", id, err)
+	}
+	return src, nil
+}
+
+// NextCheck returns the earliest next check of the enabled sources.
+func (s *Store) NextCheck(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, s.q(sqlNextSourceCheck)).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("next source check: %w", err)
+	}
+	return fromMS(v.Int64), nil
+}
+
+// RecordFetch stores the outcome of one poll.
+func (s *Store) RecordFetch(ctx context.Context, id string, o FetchOutcome) error {
+	var err error
+	if o.Err == "" {
+		_, err = s.db.ExecContext(ctx, s.q(sqlFetchOK), ms(o.NextCheckAt), o.ETag, o.LastModified,
+			ms(o.CheckedAt), ms(o.CheckedAt), o.State, id)
+	} else {
+		_, err = s.db.ExecContext(ctx, s.q(sqlFetchFailed), ms(o.NextCheckAt), truncate(o.Err, 1000), ms(o.CheckedAt), id)
+	}
+	if err != nil {
+		return fmt.Errorf("record fetch of %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) querySources(ctx context.Context, what, query string, args ...any) ([]Source, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		src, err := scanSource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, src)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSource(r scanner) (Source, error) {
+	var src Source
+	var interval, next, lastCheck, lastOK int64
+	var enabled int
+	err := r.Scan(&src.ID, &src.Kind, &src.URL, &interval, &enabled, &next, &src.ETag, &src.LastModified,
+		&src.ErrorStreak, &src.LastError, &lastCheck, &lastOK, &src.State)
+	if err != nil {
+		return Source{}, err
+	}
+	src.Interval = time.Duration(interval) * time.Millisecond
+	src.Enabled = enabled == 1
+	src.NextCheckAt, src.LastCheckAt, src.LastSuccessAt = fromMS(next), fromMS(lastCheck), fromMS(lastOK)
+	return src, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
