@@ -24,13 +24,60 @@ func HTMLToText(s string) string {
 	if !looksLikeHTML(s) {
 		return plainText(html.UnescapeString(s))
 	}
-	doc, err := xhtml.Parse(strings.NewReader(s))
-	if err != nil {
-		// x/net/html only fails on reader errors; fall back to the
-		// unescaped input rather than losing the item.
-		return plainText(html.UnescapeString(s))
+	return tokenText(s)
+}
+
+// tokenText extracts text with the streaming tokenizer rather than the tree
+// builder: it has no nesting limit (x/net/html refuses documents nested more
+// than 512 deep), allocates far less, and text extraction needs no tree.
+func tokenText(s string) string {
+	var w textWriter
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	skip, pre := 0, 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case xhtml.ErrorToken:
+			return w.String() // io.EOF: the reader is a string
+		case xhtml.TextToken:
+			if skip > 0 {
+				continue
+			}
+			if pre > 0 {
+				w.preText(string(z.Text()))
+			} else {
+				w.text(string(z.Text()))
+			}
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken, xhtml.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			end := tt == xhtml.EndTagToken
+			switch {
+			case skipped[a] || a == atom.Title:
+				if tt == xhtml.StartTagToken {
+					skip++
+				} else if end && skip > 0 {
+					skip--
+				}
+				continue
+			case skip > 0:
+				continue
+			case a == atom.Br:
+				w.newline()
+			case a == atom.Pre:
+				if end && pre > 0 {
+					pre--
+				} else if tt == xhtml.StartTagToken {
+					pre++
+				}
+				w.newline()
+			case blocks[a]:
+				w.newline()
+			case (a == atom.Td || a == atom.Th) && !end:
+				w.space()
+			}
+		}
 	}
-	return nodeText(doc)
 }
 
 // looksLikeHTML reports whether s contains something that starts a tag,
@@ -63,7 +110,7 @@ func plainText(s string) string {
 // skipped elements hold no readable text (or text that is not the story).
 var skipped = map[atom.Atom]bool{
 	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Head: true,
-	atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Svg: true, atom.Math: true,
+	atom.Iframe: true, atom.Object: true, atom.Svg: true, atom.Math: true,
 	atom.Button: true, atom.Select: true, atom.Textarea: true,
 }
 
