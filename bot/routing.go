@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/rules"
+)
+
+// Route says which incidents a channel receives and whom to ping.
+type Route struct {
+	ChannelID string
+	// Categories the channel wants; empty means all.
+	Categories []string
+	// Places (countries or regions, e.g. "Ukraine", "Odesa, Ukraine") the
+	// channel wants, matched against the incident's location and its
+	// country; empty means everywhere.
+	Places []string
+	// MinSeverity is the lowest severity posted.
+	MinSeverity rules.Severity
+	// MentionRoles lists the role ids pinged at each severity.
+	MentionRoles map[rules.Severity][]string
+}
+
+// RouteSource yields the routes added at run time with /subscribe; the
+// configured routes come from options.
+type RouteSource interface {
+	Routes(ctx context.Context) ([]Route, error)
+}
+
+// Matches reports whether the incident belongs in the route's channel.
+func (r Route) Matches(inc alerts.Incident) bool {
+	if inc.Severity < r.MinSeverity || inc.Severity == rules.SevNone {
+		return false
+	}
+	if len(r.Categories) > 0 && !anyEqualFold(r.Categories, inc.Categories) {
+		return false
+	}
+	if len(r.Places) > 0 && !placeMatches(r.Places, inc.Location) {
+		return false
+	}
+	return true
+}
+
+// RolesFor returns the roles to ping at a severity.
+func (r Route) RolesFor(s rules.Severity) []string { return r.MentionRoles[s] }
+
+func anyEqualFold(want, have []string) bool {
+	for _, w := range want {
+		for _, h := range have {
+			if strings.EqualFold(strings.TrimSpace(w), strings.TrimSpace(h)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// placeMatches compares a wanted place with a location "City, Region,
+// Country": the whole location, its country (last part) or any part
+// matches, case-insensitively; a wanted "Odesa, Ukraine" matches a location
+// that ends with it.
+func placeMatches(places []string, location string) bool {
+	loc := normPlace(location)
+	if loc == "" {
+		return false
+	}
+	parts := strings.Split(loc, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	for _, p := range places {
+		p = normPlace(p)
+		if p == "" {
+			continue
+		}
+		if p == loc || strings.HasSuffix(loc, ", "+p) {
+			return true
+		}
+		for _, part := range parts {
+			if part == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func normPlace(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	fields := strings.Split(s, ",")
+	for i := range fields {
+		fields[i] = strings.Join(strings.Fields(fields[i]), " ")
+	}
+	return strings.Join(fields, ", ")
+}
+
+// channelPlan is what one channel gets for one alert: whether the incident
+// matches its routes and the roles to ping (union of matching routes).
+type channelPlan struct {
+	channelID string
+	matches   bool
+	roles     []string
+}
+
+// plan groups routes by channel, in first-seen order, so that a channel
+// listed twice gets one message.
+func plan(routes []Route, inc alerts.Incident, sev rules.Severity) []channelPlan {
+	var out []channelPlan
+	idx := map[string]int{}
+	for _, r := range routes {
+		if r.ChannelID == "" {
+			continue
+		}
+		i, ok := idx[r.ChannelID]
+		if !ok {
+			i = len(out)
+			idx[r.ChannelID] = i
+			out = append(out, channelPlan{channelID: r.ChannelID})
+		}
+		if r.Matches(inc) {
+			out[i].matches = true
+			for _, role := range r.RolesFor(sev) {
+				if !contains(out[i].roles, role) {
+					out[i].roles = append(out[i].roles, role)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
