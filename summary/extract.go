@@ -121,7 +121,7 @@ func Extract(in Input, maxChars int) string {
 	}
 	if len(chosen) == 0 {
 		if len(in.Reports) > 0 {
-			return truncateRunes(cleanSentence(in.Reports[0].Title), maxChars)
+			return truncateRunes(terminate(cleanSentence(in.Reports[0].Title)), maxChars)
 		}
 		return ""
 	}
@@ -170,9 +170,10 @@ func candidates(in Input) []candidate {
 // scoreSentence rates how much a sentence tells a reader who only sees the
 // summary. News puts the key facts first, so the lead scores highest; facts
 // (numbers, names and places), attribution and the incident's own place and
-// category words add to it; fragments, questions and page furniture lose.
+// category words add to it; fragments, questions and page furniture lose,
+// and text addressed to a model (prompt injection) is never picked.
 func scoreSentence(c candidate, placeWords, catWords map[string]bool) float64 {
-	if boilerplateRe.MatchString(c.text) {
+	if boilerplateRe.MatchString(c.text) || suspectInjection(c.text) {
 		return 0
 	}
 	n := utf8.RuneCountInString(c.text)

@@ -109,17 +109,17 @@ func validateSummary(raw string, g *grounding, maxChars int) (string, string) {
 	if refusalRe.MatchString(raw) {
 		return "", "refusal"
 	}
-	low := strings.ToLower(raw)
-	if strings.Contains(low, "<report") || strings.Contains(low, "</report") || strings.Contains(low, "<evidence") {
-		return "", "injection"
-	}
-	text := cleanSentence(raw)
-	lowFields := strings.Fields(strings.ToLower(text))
+	lowFields := strings.Fields(strings.ToLower(raw))
 	for i := 0; i+6 <= len(lowFields); i++ {
 		if g.leak[strings.Join(lowFields[i:i+6], " ")] {
 			return "", "leak"
 		}
 	}
+	low := strings.ToLower(raw)
+	if strings.Contains(low, "<report") || strings.Contains(low, "</report") || strings.Contains(low, "<evidence") {
+		return "", "injection"
+	}
+	text := cleanSentence(raw)
 	n := utf8.RuneCountInString(text)
 	if n < minSummaryRunes {
 		return "", "too_short"

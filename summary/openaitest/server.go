@@ -225,6 +225,9 @@ func Slow(release <-chan struct{}, next Reply) Reply {
 // grounded.
 func Grounded(req Request) Reply {
 	text := FirstReportText(req.User)
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
 	if i := strings.Index(text, ". "); i >= 0 {
 		text = text[:i+1]
 	}
