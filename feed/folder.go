@@ -155,6 +155,11 @@ func supportedFile(name string) bool {
 func (f *Folder) scanFile(fsys fs.FS, e fs.DirEntry, old FileState, now time.Time) ([]report.Report, FileState, error) {
 	name := e.Name()
 	info, err := e.Info()
+	if err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		// Follow the link through fsys: with an os.Root a link that
+		// leaves the folder fails here instead of being read.
+		info, err = fs.Stat(fsys, name)
+	}
 	if err != nil {
 		return nil, FileState{Err: err.Error()}, err
 	}
