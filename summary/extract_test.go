@@ -85,7 +85,9 @@ func TestExtractLimits(t *testing.T) {
 		{"no evidence: lead first", Input{Reports: []report.Report{aleppo}}, 400,
 			func(s string) bool { return strings.HasPrefix(s, "Rebel fighters launched") }},
 		{"small budget: whole sentences only", Input{Reports: []report.Report{aleppo}}, 150,
-			func(s string) bool { return utf8.RuneCountInString(s) <= 150 && endsSentence(s) && !strings.HasSuffix(s, "…") }},
+			func(s string) bool {
+				return utf8.RuneCountInString(s) <= 150 && endsSentence(s) && !strings.HasSuffix(s, "…")
+			}},
 		{"title only", Input{Reports: []report.Report{{Title: "Border closed after clashes"}}}, 400,
 			func(s string) bool { return s == "Border closed after clashes." }},
 		{"nothing", Input{}, 400, func(s string) bool { return s == "" }},
