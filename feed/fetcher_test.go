@@ -43,6 +43,13 @@ func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
+func serveB(b *testing.B, h http.HandlerFunc) string {
+	b.Helper()
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func TestFetchFormats(t *testing.T) {
 	pub := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
