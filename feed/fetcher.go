@@ -99,6 +99,8 @@ type Options struct {
 	Now func() time.Time
 }
 
+var _ error = (*Error)(nil)
+
 // Fetcher fetches feeds politely. It is safe for concurrent use; all fetches
 // through one Fetcher share its per-host caps and article cache.
 type Fetcher struct {
@@ -202,6 +204,8 @@ func (f *Fetcher) Fetch(ctx context.Context, s Source) (Result, error) {
 	if s.FullText {
 		f.fillFullText(ctx, s, res.Reports)
 	}
+	f.log.Debug("fetched", "source", s.ID, "url", RedactURL(s.URL), "status", res.Status,
+		"bytes", res.Bytes, "reports", len(res.Reports), "min_interval", res.MinInterval)
 	return res, nil
 }
 

@@ -53,7 +53,7 @@ func tokenText(s string) string {
 			a := atom.Lookup(name)
 			end := tt == xhtml.EndTagToken
 			switch {
-			case skipped[a] || a == atom.Title:
+			case isSkipped(a) || a == atom.Title:
 				if tt == xhtml.StartTagToken {
 					skip++
 				} else if end && skip > 0 {
@@ -71,7 +71,7 @@ func tokenText(s string) string {
 					pre++
 				}
 				w.newline()
-			case blocks[a]:
+			case isBlock(a):
 				w.newline()
 			case (a == atom.Td || a == atom.Th) && !end:
 				w.space()
@@ -107,21 +107,28 @@ func plainText(s string) string {
 	return w.String()
 }
 
-// skipped elements hold no readable text (or text that is not the story).
-var skipped = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Head: true,
-	atom.Iframe: true, atom.Object: true, atom.Svg: true, atom.Math: true,
-	atom.Button: true, atom.Select: true, atom.Textarea: true,
+// isSkipped reports elements that hold no readable text (or text that is
+// not the story). Void elements (embed) are absent: they have no end tag to
+// close the skip.
+func isSkipped(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Iframe, atom.Object,
+		atom.Svg, atom.Math, atom.Button, atom.Select, atom.Textarea:
+		return true
+	}
+	return false
 }
 
-// blocks are elements that start and end a line of text.
-var blocks = map[atom.Atom]bool{
-	atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dt: true,
-	atom.Dd: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
-	atom.Blockquote: true, atom.Pre: true, atom.Tr: true, atom.Table: true, atom.Section: true,
-	atom.Article: true, atom.Header: true, atom.Footer: true, atom.Aside: true, atom.Nav: true,
-	atom.Figure: true, atom.Figcaption: true, atom.Hr: true, atom.Address: true, atom.Main: true,
-	atom.Details: true, atom.Summary: true, atom.Caption: true, atom.Form: true, atom.Fieldset: true,
+// isBlock reports elements that start and end a line of text.
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.Dl, atom.Dt, atom.Dd, atom.H1, atom.H2, atom.H3,
+		atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Pre, atom.Tr, atom.Table, atom.Section,
+		atom.Article, atom.Header, atom.Footer, atom.Aside, atom.Nav, atom.Figure, atom.Figcaption,
+		atom.Hr, atom.Address, atom.Main, atom.Details, atom.Summary, atom.Caption, atom.Form, atom.Fieldset:
+		return true
+	}
+	return false
 }
 
 // nodeText extracts text from a parsed tree without recursion, so a
@@ -139,7 +146,7 @@ func nodeText(root *xhtml.Node) string {
 			}
 			return false
 		case xhtml.ElementNode:
-			if skipped[n.DataAtom] {
+			if isSkipped(n.DataAtom) {
 				return false
 			}
 			if n.DataAtom == atom.Br {
@@ -149,7 +156,7 @@ func nodeText(root *xhtml.Node) string {
 			if n.DataAtom == atom.Pre {
 				pre++
 			}
-			if blocks[n.DataAtom] {
+			if isBlock(n.DataAtom) {
 				w.newline()
 			} else if n.DataAtom == atom.Td || n.DataAtom == atom.Th {
 				w.space()
@@ -167,7 +174,7 @@ func nodeText(root *xhtml.Node) string {
 		if n.DataAtom == atom.Pre {
 			pre--
 		}
-		if blocks[n.DataAtom] {
+		if isBlock(n.DataAtom) {
 			w.newline()
 		}
 	}
@@ -180,7 +187,7 @@ func nodeText(root *xhtml.Node) string {
 		// n is finished: leave it and its finished ancestors until a
 		// sibling is found.
 		for n != nil {
-			if n.Type == xhtml.ElementNode && !skipped[n.DataAtom] && n.DataAtom != atom.Br {
+			if n.Type == xhtml.ElementNode && !isSkipped(n.DataAtom) && n.DataAtom != atom.Br {
 				leave(n)
 			}
 			if n == root {
@@ -237,6 +244,9 @@ func (w *textWriter) preText(s string) {
 }
 
 func (w *textWriter) rune(r rune) {
+	if r == 0 {
+		return // dropped, as report.Sanitize does
+	}
 	if w.b.Len() > 0 {
 		if w.pendNL {
 			w.b.WriteByte('\n')
@@ -245,9 +255,6 @@ func (w *textWriter) rune(r rune) {
 		}
 	}
 	w.pendNL, w.pendSpace = false, false
-	if r == 0 {
-		r = utf8.RuneError
-	}
 	w.b.WriteRune(r)
 }
 

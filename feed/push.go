@@ -91,6 +91,8 @@ func PushHandler(o PushOptions) http.Handler {
 	return h
 }
 
+var _ http.Handler = (*pushHandler)(nil)
+
 type pushHandler struct {
 	o        PushOptions
 	log      *slog.Logger

@@ -1,6 +1,17 @@
 package feed
 
-import "log/slog"
+import (
+	"encoding"
+	"fmt"
+	"log/slog"
+)
+
+var (
+	_ fmt.Stringer           = Secret("")
+	_ fmt.GoStringer         = Secret("")
+	_ encoding.TextMarshaler = Secret("")
+	_ slog.LogValuer         = Secret("")
+)
 
 // Secret is a credential (the push endpoint's bearer token). Every way of
 // printing it — fmt verbs, JSON/YAML text marshalling, slog — shows
