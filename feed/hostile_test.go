@@ -20,7 +20,7 @@ func TestHostileFeedContent(t *testing.T) {
 			"<item><guid>1</guid><title>Broken \xc3\x28 bytes</title><description>@everyone &lt;@123&gt; text \xfe here</description></item></channel></rss>",
 		"/latin1": "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>T</title>" +
 			"<item><guid>l</guid><title>Caf\xe9 ferm\xe9</title><description>d\xe9j\xe0</description></item></channel></rss>",
-		"/json-nul": `{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"n\u0000ul","title":"NUL\u0000title","content_text":"@here ping\u0000 me"}]}`,
+		"/json-nul":  `{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"n\u0000ul","title":"NUL\u0000title","content_text":"@here ping\u0000 me"}]}`,
 		"/json-huge": `{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"big","content_text":"` + huge + `"}]}`,
 	}
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feeds[r.URL.Path])) })
