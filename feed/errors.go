@@ -98,7 +98,9 @@ func classify(parent context.Context, rawURL string, err error) *Error {
 	var opErr *net.OpError
 	var netErr net.Error
 	switch {
-	case parent.Err() != nil:
+	case errors.Is(parent.Err(), context.Canceled):
+		// The caller gave up (shutdown). A caller's deadline, by contrast,
+		// falls through to KindTimeout: the source was too slow for it.
 		e.Kind = KindCanceled
 		e.Retryable = true
 	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects):

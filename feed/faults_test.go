@@ -244,6 +244,26 @@ func TestFaultRetryAfter(t *testing.T) {
 	}
 }
 
+func TestFetchCallerDeadlineIsATimeout(t *testing.T) {
+	stop := make(chan struct{})
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	})
+	defer close(stop)
+	f := newFetcher(t, Options{Timeout: guard})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := f.Fetch(ctx, Source{ID: "s", URL: srv.URL})
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Kind != KindTimeout {
+		t.Fatalf("%v", err)
+	}
+	f.Close()
+}
+
 func TestFetchCanceledIsNotTheSourcesFault(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	f := newFetcher(t, Options{})

@@ -173,6 +173,12 @@ func NewFetcher(o Options) *Fetcher {
 	}
 }
 
+// Close releases idle keep-alive connections. The Fetcher stays usable; call
+// it on shutdown so no connection outlives the service.
+func (f *Fetcher) Close() {
+	f.client.CloseIdleConnections()
+}
+
 // Fetch fetches and parses s. A failure is always a *Error.
 func (f *Fetcher) Fetch(ctx context.Context, s Source) (Result, error) {
 	u, err := url.Parse(s.URL)

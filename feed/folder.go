@@ -137,8 +137,9 @@ func (f *Folder) Scan(ctx context.Context, fsys fs.FS, prev map[string]FileState
 		// A .jsonl with one bad line still yields the good lines before it.
 		out.Reports = append(out.Reports, rs...)
 	}
+	// Problems are the caller's to report (status, logs); this is detail.
 	for _, p := range out.Problems {
-		f.log.Warn("skipping report file", "file", p.Name, "error", p.Err)
+		f.log.Debug("skipping report file", "file", p.Name, "error", p.Err)
 	}
 	return out, nil
 }
