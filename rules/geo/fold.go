@@ -1,0 +1,201 @@
+package geo
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// token is one word of the input: a run of letters and digits, with
+// apostrophes inside the word dropped ("Sana'a" -> "sanaa") and a trailing
+// possessive "'s" left out ("Syria's" -> "syria").
+type token struct {
+	start, end int    // byte offsets of the word in the original text
+	key        string // folded form: lower-case ASCII letters and digits
+	upper      bool   // the first letter is upper-case
+	allCaps    bool   // every letter is upper-case
+	// joinable: the gap before this token may sit inside a multi-word name
+	// (spaces, one hyphen, or the dot of an abbreviation such as "St.").
+	joinable bool
+}
+
+// isApostrophe covers the straight, curly and modifier-letter apostrophes
+// transliterations use ("Ta‘izz", "Sana’a", "Hawai'i").
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '\u2019', '\u2018', '\u02bc', '\u02bb', '\u02be', '\u02bf', '`', '\u00b4':
+		return true
+	}
+	return false
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// foldRune appends the lower-case ASCII form of r to dst: "é" -> "e",
+// "ß" -> "ss", "ł" -> "l". Runes with no Latin form (Arabic, Cyrillic) are
+// kept lower-cased so such names still match themselves.
+func foldRune(dst []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return append(dst, byte(r))
+	}
+	switch r {
+	case 'ß':
+		return append(dst, 's', 's')
+	case 'æ', 'Æ':
+		return append(dst, 'a', 'e')
+	case 'œ', 'Œ':
+		return append(dst, 'o', 'e')
+	case 'ø', 'Ø':
+		return append(dst, 'o')
+	case 'ł', 'Ł':
+		return append(dst, 'l')
+	case 'đ', 'Đ', 'ð', 'Ð':
+		return append(dst, 'd')
+	case 'ı':
+		return append(dst, 'i')
+	case 'þ', 'Þ':
+		return append(dst, 't', 'h')
+	case 'ħ', 'Ħ':
+		return append(dst, 'h')
+	}
+	var buf [utf8.UTFMax * 4]byte
+	n := utf8.EncodeRune(buf[:], r)
+	d := norm.NFD.Append(buf[n:n], buf[:n]...)
+	base, _ := utf8.DecodeRune(d)
+	if base < utf8.RuneSelf {
+		if 'A' <= base && base <= 'Z' {
+			base += 'a' - 'A'
+		}
+		return append(dst, byte(base))
+	}
+	return utf8.AppendRune(dst, unicode.ToLower(r))
+}
+
+// tokenize splits text into folded words. scratch is reused for folding
+// non-ASCII words; ASCII lower-case words are sliced from text without
+// allocating.
+func tokenize(text string, toks []token) []token {
+	var scratch []byte
+	gapStart := 0
+	prevShort := false
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		start := i
+		asciiLower := true
+		upper := unicode.IsUpper(r)
+		allCaps := true
+		scratch = scratch[:0]
+		end := i
+		for i < len(text) {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			if isWordRune(r) {
+				if r >= utf8.RuneSelf || ('A' <= r && r <= 'Z') {
+					asciiLower = false
+				}
+				if unicode.IsLetter(r) && !unicode.IsUpper(r) {
+					allCaps = false
+				}
+				scratch = foldRune(scratch, r)
+				i += size
+				end = i
+				continue
+			}
+			if isApostrophe(r) {
+				// Inside a word when a letter follows, unless it is the
+				// possessive "'s" that ends the word.
+				next, nsize := utf8.DecodeRuneInString(text[i+size:])
+				if !isWordRune(next) {
+					break
+				}
+				if (next == 's' || next == 'S') && !isWordRuneAt(text, i+size+nsize) {
+					break
+				}
+				asciiLower = false
+				i += size
+				continue
+			}
+			break
+		}
+		var key string
+		if asciiLower {
+			key = text[start:end]
+		} else {
+			key = string(scratch)
+		}
+		toks = append(toks, token{
+			start: start, end: end, key: key, upper: upper, allCaps: allCaps,
+			joinable: len(toks) > 0 && joinableGap(text[gapStart:start], prevShort),
+		})
+		prevShort = len(key) <= 3
+		gapStart = end
+		if i == end {
+			continue
+		}
+		// Skip the possessive or stray apostrophe that ended the word.
+		r, size = utf8.DecodeRuneInString(text[i:])
+		if isApostrophe(r) {
+			i += size
+			if n, ns := utf8.DecodeRuneInString(text[i:]); (n == 's' || n == 'S') && !isWordRuneAt(text, i+ns) {
+				i += ns
+			}
+		}
+	}
+	return toks
+}
+
+func isWordRuneAt(text string, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return isWordRune(r)
+}
+
+// joinableGap reports whether the characters between two words can sit
+// inside one place name: spaces, a single hyphen or dash, or an
+// abbreviation's dot after a short word ("St. Petersburg", "U.S.").
+func joinableGap(gap string, prevShort bool) bool {
+	hyphens, dots := 0, 0
+	for _, r := range gap {
+		switch {
+		case r == ' ' || r == '\u00a0' || r == '\t':
+		case r == '-' || r == '\u2010' || r == '\u2011':
+			hyphens++
+		case r == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	if dots > 0 && !prevShort {
+		return false
+	}
+	return hyphens <= 1 && dots <= 1
+}
+
+// foldName folds a data-file name into its lookup key: the folded tokens
+// joined by single spaces ("Port-au-Prince" -> "port au prince").
+func foldName(name string) string {
+	toks := tokenize(name, nil)
+	if len(toks) == 1 {
+		return toks[0].key
+	}
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.key)
+	}
+	return b.String()
+}
