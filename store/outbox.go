@@ -36,7 +36,8 @@ const (
 		ON CONFLICT (alert_id, notifier) DO NOTHING`
 	sqlOutboxColumns = `payload, notifier, state, attempts, next_attempt_at, last_error, created_at, sent_at`
 	sqlDueOutbox     = `SELECT ` + sqlOutboxColumns + ` FROM outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, alert_id, notifier LIMIT ?`
+		WHERE state = 'pending' AND next_attempt_at <= ? AND notifier IN (%s)
+		ORDER BY created_at, alert_id, notifier LIMIT ?`
 	sqlOutboxByAlert = `SELECT ` + sqlOutboxColumns + ` FROM outbox WHERE alert_id = ? ORDER BY notifier`
 	sqlMarkSent      = `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''
 		WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
@@ -45,7 +46,7 @@ const (
 	sqlMarkFailed = `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?
 		WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
 	sqlOutboxDepth   = `SELECT state, COUNT(*) FROM outbox GROUP BY state`
-	sqlNextOutboxDue = `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'`
+	sqlNextOutboxDue = `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND notifier IN (%s)`
 )
 
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, a alerts.Alert, notifiers []string) error {
@@ -66,10 +67,20 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, a alerts.Alert, notifie
 	return nil
 }
 
-// DueOutbox returns up to limit pending rows whose next attempt is due,
-// oldest first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
-	return s.queryOutbox(ctx, "due outbox", sqlDueOutbox, ms(now), limit)
+// DueOutbox returns up to limit pending rows for the given notifiers whose
+// next attempt is due, oldest first. Rows of notifiers not configured now
+// (Discord switched off for a while) stay pending, untouched, for later.
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, notifiers []string) ([]OutboxItem, error) {
+	if len(notifiers) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(notifiers)+2)
+	args = append(args, ms(now))
+	for _, n := range notifiers {
+		args = append(args, n)
+	}
+	args = append(args, limit)
+	return s.queryOutbox(ctx, "due outbox", fmt.Sprintf(sqlDueOutbox, placeholders(len(notifiers))), args...)
 }
 
 // OutboxFor returns the rows of one alert (one per notifier).
@@ -112,10 +123,18 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// NextOutboxDue returns when the earliest pending row is due (zero if none).
-func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, error) {
+// NextOutboxDue returns when the earliest pending row of the given notifiers
+// is due (zero if none).
+func (s *Store) NextOutboxDue(ctx context.Context, notifiers []string) (time.Time, error) {
+	if len(notifiers) == 0 {
+		return time.Time{}, nil
+	}
+	args := make([]any, len(notifiers))
+	for i, n := range notifiers {
+		args[i] = n
+	}
 	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, sqlNextOutboxDue).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.q(fmt.Sprintf(sqlNextOutboxDue, placeholders(len(notifiers)))), args...).Scan(&v); err != nil {
 		return time.Time{}, fmt.Errorf("next outbox due: %w", err)
 	}
 	if !v.Valid {

@@ -182,7 +182,7 @@ func TestApplyIsAtomic(t *testing.T) {
 		}
 		known, _ := s.Known(ctx, []string{a.Report.Identity()})
 		open, _ := s.OpenIncidents(ctx)
-		due, _ := s.DueOutbox(ctx, t0.Add(time.Hour), 10)
+		due, _ := s.DueOutbox(ctx, t0.Add(time.Hour), 10, []string{"console"})
 		if len(known) != 0 || len(open) != 0 || len(due) != 0 {
 			t.Fatalf("failed batch left state: reports=%v incidents=%v outbox=%v", known, open, due)
 		}
@@ -240,11 +240,15 @@ func TestOutbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		both := []string{"console", "discord"}
+		if only, _ := s.DueOutbox(ctx, t0.Add(time.Minute), 100, []string{"discord"}); len(only) != 2 {
+			t.Errorf("DueOutbox for discord only = %d rows; want 2", len(only))
+		}
 		// Recording the same alert again (a replayed batch) must not double it.
 		if err := s.Apply(ctx, store.Batch{Alerts: []alerts.Alert{a1}, Notifiers: []string{"console"}}); err != nil {
 			t.Fatal(err)
 		}
-		due, err := s.DueOutbox(ctx, t0.Add(time.Minute), 100)
+		due, err := s.DueOutbox(ctx, t0.Add(time.Minute), 100, both)
 		if err != nil || len(due) != 4 {
 			t.Fatalf("DueOutbox = %d rows, %v; want 4", len(due), err)
 		}
@@ -260,15 +264,15 @@ func TestOutbox(t *testing.T) {
 		if err := s.MarkFailed(ctx, a2.ID, "discord", "400 bad embed"); err != nil {
 			t.Fatal(err)
 		}
-		due, _ = s.DueOutbox(ctx, t0.Add(2*time.Minute), 100)
+		due, _ = s.DueOutbox(ctx, t0.Add(2*time.Minute), 100, both)
 		if len(due) != 1 || due[0].Alert.ID != a2.ID || due[0].Notifier != "console" {
 			t.Fatalf("after marks, due = %+v; want only a2/console", due)
 		}
-		next, err := s.NextOutboxDue(ctx)
+		next, err := s.NextOutboxDue(ctx, both)
 		if err != nil || !next.Equal(t0.Add(time.Second)) {
 			t.Errorf("NextOutboxDue = %v, %v", next, err)
 		}
-		due, _ = s.DueOutbox(ctx, t0.Add(11*time.Minute), 100)
+		due, _ = s.DueOutbox(ctx, t0.Add(11*time.Minute), 100, both)
 		if len(due) != 2 {
 			t.Errorf("retry row not due after its time: %+v", due)
 		}

@@ -1,0 +1,213 @@
+// Package console is the default notifier: it prints each incident event as
+// a human-readable card, or as one JSON object per line for scripts
+// (`--format jsonl`). Report text is untrusted: control characters (terminal
+// escape sequences included) are stripped before printing.
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/tocsin-alerts/tocsin/alerts"
+)
+
+// Format is the output format.
+type Format string
+
+// Formats.
+const (
+	Text  Format = "text"
+	JSONL Format = "jsonl"
+)
+
+// ParseFormat validates a format name.
+func ParseFormat(s string) (Format, error) {
+	switch Format(s) {
+	case Text, JSONL:
+		return Format(s), nil
+	case "":
+		return Text, nil
+	}
+	return "", fmt.Errorf("unknown console format %q (want text or jsonl)", s)
+}
+
+// Notifier writes alerts to a writer (stdout in production).
+type Notifier struct {
+	mu     sync.Mutex
+	w      io.Writer
+	format Format
+}
+
+var _ alerts.Notifier = (*Notifier)(nil)
+
+// New returns a console notifier writing to w.
+func New(w io.Writer, f Format) *Notifier { return &Notifier{w: w, format: f} }
+
+// Name is "console".
+func (n *Notifier) Name() string { return "console" }
+
+// Notify prints the alert. A write error is retryable (a full pipe may
+// drain); there is nothing else that can fail.
+func (n *Notifier) Notify(_ context.Context, a alerts.Alert) (bool, error) {
+	var out string
+	if n.format == JSONL {
+		b, err := json.Marshal(jsonLine(a))
+		if err != nil {
+			return false, fmt.Errorf("console: encode alert %s: %w", a.ID, err)
+		}
+		out = string(b) + "\n"
+	} else {
+		out = Card(a)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, err := io.WriteString(n.w, out); err != nil {
+		return true, fmt.Errorf("console: write alert %s: %w", a.ID, err)
+	}
+	return false, nil
+}
+
+// line is the JSON shape of one alert: flat and stable for scripts.
+type line struct {
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	Incident      string    `json:"incident"`
+	Severity      string    `json:"severity"`
+	PrevSeverity  string    `json:"prev_severity,omitempty"`
+	Location      string    `json:"location"`
+	Categories    []string  `json:"categories"`
+	Title         string    `json:"title"`
+	Summary       string    `json:"summary"`
+	Evidence      []evLine  `json:"evidence"`
+	Sources       []srcLine `json:"sources"`
+	Corroboration int       `json:"corroboration"`
+	Contested     bool      `json:"contested"`
+	Reason        string    `json:"reason"`
+	At            time.Time `json:"at"`
+}
+
+type evLine struct {
+	Rule     string `json:"rule"`
+	Sentence string `json:"sentence"`
+	Why      string `json:"why"`
+}
+
+type srcLine struct {
+	Source string `json:"source"`
+	Outlet string `json:"outlet,omitempty"`
+	Title  string `json:"title,omitempty"`
+	URL    string `json:"url,omitempty"`
+}
+
+func jsonLine(a alerts.Alert) line {
+	inc := a.Incident
+	l := line{ID: a.ID, Kind: string(a.Kind), Incident: inc.ID, Severity: inc.Severity.String(), Location: inc.Location,
+		Categories: inc.Categories, Title: inc.Title, Summary: inc.Summary, Corroboration: inc.Corroboration,
+		Contested: inc.Contested, Reason: a.Reason, At: a.At, Evidence: []evLine{}, Sources: []srcLine{}}
+	if a.Kind == alerts.Escalated {
+		l.PrevSeverity = a.PrevSeverity.String()
+	}
+	if l.Categories == nil {
+		l.Categories = []string{}
+	}
+	for _, e := range inc.Evidence {
+		l.Evidence = append(l.Evidence, evLine{Rule: e.Rule, Sentence: e.Sentence, Why: e.Why})
+	}
+	for _, s := range inc.Sources {
+		l.Sources = append(l.Sources, srcLine{Source: s.Source, Outlet: s.Outlet, Title: s.Title, URL: s.URL})
+	}
+	return l
+}
+
+// Card renders an alert for a terminal.
+func Card(a alerts.Alert) string {
+	inc := a.Incident
+	var b strings.Builder
+	head := strings.ToUpper(string(a.Kind))
+	sev := strings.ToUpper(inc.Severity.String())
+	if a.Kind == alerts.Escalated {
+		sev = strings.ToUpper(a.PrevSeverity.String()) + " → " + sev
+	}
+	place := clean(inc.Location, 200)
+	if place == "" {
+		place = "place unknown"
+	}
+	fmt.Fprintf(&b, "━━ %s · %s · %s ━━\n", head, sev, place)
+	fmt.Fprintf(&b, "%s\n", clean(inc.Title, 300))
+	if s := clean(inc.Summary, 600); s != "" && s != clean(inc.Title, 300) {
+		fmt.Fprintf(&b, "  %s\n", s)
+	}
+	if len(inc.Categories) > 0 {
+		cats := make([]string, len(inc.Categories))
+		for i, c := range inc.Categories {
+			cats[i] = clean(c, 60)
+		}
+		fmt.Fprintf(&b, "  what:     %s\n", strings.Join(cats, ", "))
+	}
+	for i, e := range inc.Evidence {
+		if i == 3 {
+			fmt.Fprintf(&b, "  (+%d more evidence)\n", len(inc.Evidence)-3)
+			break
+		}
+		fmt.Fprintf(&b, "  evidence: “%s”\n", clean(e.Sentence, 400))
+		fmt.Fprintf(&b, "            rule %s: %s\n", clean(e.Rule, 80), clean(e.Why, 200))
+	}
+	if inc.Contested {
+		b.WriteString("  contested: a denial was found\n")
+	}
+	fmt.Fprintf(&b, "  sources:  %d corroborating\n", inc.Corroboration)
+	for i, s := range inc.Sources {
+		if i == 5 {
+			fmt.Fprintf(&b, "            (+%d more)\n", len(inc.Sources)-5)
+			break
+		}
+		name := clean(s.Outlet, 80)
+		if name == "" {
+			name = clean(s.Source, 80)
+		}
+		link := clean(s.URL, 300)
+		if link != "" {
+			link = " <" + link + ">"
+		}
+		fmt.Fprintf(&b, "            - %s: %s%s\n", name, clean(s.Title, 200), link)
+	}
+	fmt.Fprintf(&b, "  why now:  %s\n", clean(a.Reason, 200))
+	fmt.Fprintf(&b, "  incident: %s · %s\n\n", clean(inc.ID, 80), a.At.UTC().Format(time.RFC3339))
+	return b.String()
+}
+
+// clean makes untrusted text safe for a terminal line: control characters
+// (ESC, CR, BEL, bidi overrides...) removed, whitespace runs collapsed, and
+// the result cut at max runes.
+func clean(s string, max int) string {
+	var b strings.Builder
+	space := false
+	n := 0
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+			n++
+		}
+		if n >= max {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
