@@ -28,4 +28,3 @@ type Fetched struct {
 	// Problems are non-fatal issues (a broken file in a folder source).
 	Problems []string
 }
-

@@ -110,7 +110,7 @@ func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>`+html.EscapeString(f.name)+`</title><link>http://127.0.0.1/</link><description>d</description>`)
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>` + html.EscapeString(f.name) + `</title><link>http://127.0.0.1/</link><description>d</description>`)
 	for _, it := range items {
 		fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>%s</title><description>%s</description><pubDate>%s</pubDate></item>`,
 			html.EscapeString(it.guid), html.EscapeString(it.title), html.EscapeString(it.text), it.pub.Format(time.RFC1123Z))
