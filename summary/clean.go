@@ -43,19 +43,31 @@ func Clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	s = scriptRe.ReplaceAllString(s, " ")
-	s = commentRe.ReplaceAllString(s, " ")
-	s = blockTagRe.ReplaceAllString(s, "\n")
-	s = tagRe.ReplaceAllString(s, " ")
+	// Each pass runs only when its trigger character is present: most text
+	// has no markup at all, and the regexps are the cost of Extract.
+	if strings.IndexByte(s, '<') >= 0 {
+		s = scriptRe.ReplaceAllString(s, " ")
+		s = commentRe.ReplaceAllString(s, " ")
+		s = blockTagRe.ReplaceAllString(s, "\n")
+		s = tagRe.ReplaceAllString(s, " ")
+	}
 	// Entities are decoded after tags are gone so that "&lt;b&gt;" in a story
 	// about HTML stays visible text rather than vanishing; anything that
 	// decodes to markup is handled by the passes below.
 	s = html.UnescapeString(s)
-	s = mdLinkRe.ReplaceAllString(s, "$1")
-	s = urlRe.ReplaceAllString(s, " ")
-	s = discordRe.ReplaceAllString(s, " ")
+	if strings.IndexByte(s, '[') >= 0 {
+		s = mdLinkRe.ReplaceAllString(s, "$1")
+	}
+	if strings.Contains(s, "://") {
+		s = urlRe.ReplaceAllString(s, " ")
+	}
+	if strings.IndexByte(s, '<') >= 0 {
+		s = discordRe.ReplaceAllString(s, " ")
+	}
 	s = stripControls(s)
-	s = massMentionRe.ReplaceAllStringFunc(s, func(m string) string { return "@" + zwsp + m[1:] })
+	if strings.IndexByte(s, '@') >= 0 {
+		s = massMentionRe.ReplaceAllStringFunc(s, func(m string) string { return "@" + zwsp + m[1:] })
+	}
 	return collapseSpace(s)
 }
 

@@ -35,8 +35,20 @@ var (
 	// boilerplateRe marks page furniture that feeds carry along with the
 	// story: newsletter prompts, share bars, cookie banners.
 	boilerplateRe = regexp.MustCompile(`(?i)\b(subscribe|newsletter|sign up|cookies?|share on|read more|discover more|all rights reserved|click here|follow us|advertisement|copyright)\b|©|\|`)
-	attributionRe = regexp.MustCompile(`(?i)\b(said|says|told|according to|reported|reports|confirmed|announced|claimed|statement)\b`)
 )
+
+// boilerplateHints are lower-case fragments, one of which every
+// boilerplateRe match contains.
+var boilerplateHints = []string{"subscri", "newsletter", "sign up", "cookie", "share on", "read more", "discover more",
+	"rights reserved", "click here", "follow us", "advertis", "copyright", "©", "|"}
+
+// attributionWords mark a sentence that says who reports the facts
+// ("…, officials said"; "according to" is matched as a pair).
+var attributionWords = map[string]bool{"said": true, "says": true, "told": true, "reported": true, "reports": true,
+	"confirmed": true, "announced": true, "claimed": true, "statement": true}
+
+// sentenceFilter records which costly per-sentence checks a body needs.
+type sentenceFilter struct{ boilerplate, injection bool }
 
 // candidate is one sentence that may go into a summary.
 type candidate struct {
@@ -157,10 +169,14 @@ func candidates(in Input) []candidate {
 		if strings.TrimSpace(body) == "" {
 			body = Clean(r.Title)
 		}
+		// The regexps below are the costly part; most bodies match neither,
+		// so each is tried on the whole body before any sentence.
+		low := strings.ToLower(body)
+		f := sentenceFilter{boilerplate: containsAny(low, boilerplateHints), injection: containsAny(low, injectionHints)}
 		for pos, s := range splitSentences(body) {
 			s = terminate(s)
 			c := candidate{text: s, report: ri, pos: pos, content: contentSet(s)}
-			c.score = scoreSentence(c, placeWords, catWords)
+			c.score = scoreSentence(c, f, placeWords, catWords)
 			out = append(out, c)
 		}
 	}
@@ -172,8 +188,8 @@ func candidates(in Input) []candidate {
 // (numbers, names and places), attribution and the incident's own place and
 // category words add to it; fragments, questions and page furniture lose,
 // and text addressed to a model (prompt injection) is never picked.
-func scoreSentence(c candidate, placeWords, catWords map[string]bool) float64 {
-	if boilerplateRe.MatchString(c.text) || suspectInjection(c.text) {
+func scoreSentence(c candidate, f sentenceFilter, placeWords, catWords map[string]bool) float64 {
+	if f.boilerplate && boilerplateRe.MatchString(c.text) || f.injection && suspectInjection(c.text) {
 		return 0
 	}
 	n := utf8.RuneCountInString(c.text)
@@ -182,8 +198,12 @@ func scoreSentence(c candidate, placeWords, catWords map[string]bool) float64 {
 		return 0
 	}
 	score := 3.0/float64(1+c.pos) - 0.3*float64(c.report)
-	numbers, names := 0, 0
+	numbers, names, attributed := 0, 0, false
 	for i, w := range ws {
+		lw := strings.ToLower(w)
+		if attributionWords[lw] || lw == "according" && i+1 < len(ws) && strings.EqualFold(ws[i+1], "to") {
+			attributed = true
+		}
 		switch {
 		case hasDigit(w):
 			numbers++
@@ -193,7 +213,7 @@ func scoreSentence(c candidate, placeWords, catWords map[string]bool) float64 {
 	}
 	score += 0.8 * float64(min(numbers, 3))
 	score += 0.4 * float64(min(names, 5))
-	if attributionRe.MatchString(c.text) {
+	if attributed {
 		score += 1.2
 	}
 	for w := range placeWords {

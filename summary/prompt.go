@@ -37,10 +37,29 @@ Use only these categories: %s.`
 // sentences are excluded from what a model summary may be grounded in, and a
 // report that contains one gets no second opinion (its verdict could be
 // steered).
-var injectionRe = regexp.MustCompile(`(?i)\b(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}\b(instructions?|prompts?|rules|directions|guidelines|above|previous|prior|earlier)\b|\bsystem prompt\b|\b(new|updated|real) instructions\b|\byou are now\b|\bact as (an?|the)\b|\b(system|assistant|developer)\s*:|</?(report|evidence|system)\b`)
+var injectionRe = regexp.MustCompile(`(?i)\b(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}\b(instructions?|prompts?|rules|directions|guidelines|above|previous|prior|earlier)\b|\bsystem prompt\b|\b(new|updated|real) instructions\b|\byou are now\b|\bact as (an?|the)\b|\b(system|assistant|developer)[ \t\n]?:|</?(report|evidence|system)\b`)
+
+// injectionHints are lower-case fragments, one of which every injectionRe
+// match contains: a cheap test that spares most text the regexp.
+// Text reaching it has had its whitespace collapsed by Clean, or the hints
+// that allow for a space ("system :") cover it.
+var injectionHints = []string{"ignor", "disregard", "forget", "overrid", "bypass", "prompt", "instruction",
+	"you are now", "act as", "system:", "system :", "system\n:", "system\t:", "assistant", "developer", "<report", "</report",
+	"<evidence", "</evidence", "<system", "</system"}
 
 // suspectInjection reports whether text looks like it addresses a model.
-func suspectInjection(text string) bool { return injectionRe.MatchString(text) }
+func suspectInjection(text string) bool {
+	return containsAny(strings.ToLower(text), injectionHints) && injectionRe.MatchString(text)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // escapeData makes report text unable to open or close a delimiter: angle
 // brackets become look-alike guillemets.
