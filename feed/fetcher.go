@@ -283,7 +283,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL, accept string, header func(ht
 	case resp.StatusCode == http.StatusNotModified:
 		return resp, nil, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		e := &Error{Kind: KindHTTPStatus, URL: RedactURL(rawURL), Status: resp.StatusCode, Err: errors.New(http.StatusText(resp.StatusCode))}
+		e := &Error{Kind: KindHTTPStatus, URL: RedactURL(rawURL), Status: resp.StatusCode, Err: errors.New(statusText(resp.StatusCode))}
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), f.o.Now())
@@ -306,6 +306,13 @@ func (f *Fetcher) get(ctx context.Context, rawURL, accept string, header func(ht
 		return nil, nil, e
 	}
 	return resp, body, nil
+}
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "unexpected status"
 }
 
 // readCapped reads r to EOF, failing with errBodyTooLarge as soon as more

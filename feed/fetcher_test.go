@@ -170,8 +170,12 @@ func TestFetchFileURL(t *testing.T) {
 		t.Fatalf("changed file: %+v", res3)
 	}
 
-	_, err = f.Fetch(context.Background(), Source{ID: "x", URL: "file://" + filepath.Join(dir, "missing.xml")})
 	var fe *Error
+	_, err = newFetcher(t, Options{MaxBodyBytes: 100}).Fetch(context.Background(), Source{ID: "x", URL: src.URL})
+	if !errors.As(err, &fe) || fe.Kind != KindTooLarge {
+		t.Fatalf("oversize file: %v", err)
+	}
+	_, err = f.Fetch(context.Background(), Source{ID: "x", URL: "file://" + filepath.Join(dir, "missing.xml")})
 	if !errors.As(err, &fe) || fe.Kind != KindFile {
 		t.Fatalf("missing file: %v", err)
 	}

@@ -261,7 +261,8 @@ func validateItem(p string, it pushItem) []FieldError {
 		}
 		return p + "." + name
 	}
-	if it.Text == nil || strings.TrimSpace(*it.Text) == "" {
+	// Blank after sanitizing (NULs dropped) is blank: "\u0000" is no text.
+	if it.Text == nil || strings.TrimSpace(strings.ReplaceAll(*it.Text, "\x00", "")) == "" {
 		out = append(out, FieldError{Field: field("text"), Message: "required"})
 	}
 	if it.Published != nil && *it.Published != "" {

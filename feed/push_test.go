@@ -291,3 +291,34 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Error("Reveal")
 	}
 }
+
+// FuzzPushDecode feeds arbitrary bodies to the validator: it never panics,
+// and whatever it accepts is sanitized and carries text.
+func FuzzPushDecode(f *testing.F) {
+	for _, s := range []string{`{"text":"x"}`, `[{"text":"a"},{"title":"b"}]`, `[]`, `{"text":"\u0000@everyone","published":"2024-12-05T16:10:00Z"}`, "[{\"text\":\"\xff\"}]", `{"text":1}`, `[[[[`} {
+		f.Add([]byte(s))
+	}
+	h := PushHandler(PushOptions{Token: "t", MaxReports: 50}).(*pushHandler)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rs, problems := h.decode(body)
+		if len(problems) > 0 {
+			if rs != nil {
+				t.Fatal("reports returned with problems: a request is accepted whole or not at all")
+			}
+			return
+		}
+		if len(rs) == 0 {
+			t.Fatal("no problems and no reports")
+		}
+		for _, r := range rs {
+			if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.Title) == "" {
+				t.Fatalf("accepted an empty report from %q", body)
+			}
+			for _, s := range []string{r.GUID, r.URL, r.Source, r.Outlet, r.Title, r.Text} {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("unsanitized %q from %q", s, body)
+				}
+			}
+		}
+	})
+}
