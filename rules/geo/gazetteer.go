@@ -408,6 +408,9 @@ func (g *Gazetteer) Complete(prefix string, n int) []*Place {
 		}
 		return cands[i].place.rank() > cands[j].place.rank()
 	})
+	if len(cands) == 0 {
+		return nil
+	}
 	if len(cands) > n {
 		cands = cands[:n]
 	}
