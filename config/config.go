@@ -1,0 +1,335 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is tocsin's whole configuration. Zero config (no file) is Default():
+// poll the seeds folder, SQLite in ./tocsin.db, console output, HTTP on
+// 127.0.0.1:8080. config.example.yaml documents every key.
+type Config struct {
+	Log     Log      `yaml:"log"`
+	HTTP    HTTP     `yaml:"http"`
+	Store   Store    `yaml:"store"`
+	Rules   Rules    `yaml:"rules"`
+	Poller  Poller   `yaml:"poller"`
+	Sources []Source `yaml:"sources"`
+	Alerts  Alerts   `yaml:"alerts"`
+	Outbox  Outbox   `yaml:"outbox"`
+	Console Console  `yaml:"console"`
+	// ShutdownTimeout bounds graceful shutdown (finish sends in flight).
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	Discord         Discord  `yaml:"discord"`
+	Summary         Summary  `yaml:"summary"`
+}
+
+// Log configures log/slog output (to stderr).
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// HTTP configures the health, metrics and push endpoint server.
+type HTTP struct {
+	// Addr to listen on; empty disables the server.
+	Addr string `yaml:"addr"`
+	// PushToken is the bearer token of POST /v1/reports; empty disables
+	// the push endpoint (it answers 401 to everyone).
+	PushToken     Secret `yaml:"push_token"`
+	PushTokenFile string `yaml:"push_token_file"`
+	// PushMaxBodyBytes bounds one push request.
+	PushMaxBodyBytes int64 `yaml:"push_max_body_bytes"`
+}
+
+// Store selects the database.
+type Store struct {
+	// DSN is a SQLite file path, or a postgres:// URL.
+	DSN string `yaml:"dsn"`
+}
+
+// Rules selects the rule set.
+type Rules struct {
+	// Dir holds .yaml rule files; empty uses the built-in rules. Edits are
+	// reloaded live (and on SIGHUP).
+	Dir string `yaml:"dir"`
+}
+
+// Poller configures polling.
+type Poller struct {
+	// Schedule is the cron spec of the tick that looks for due sources
+	// (seconds precision: "@every 1s", "*/5 * * * * *").
+	Schedule        string   `yaml:"schedule"`
+	Workers         int      `yaml:"workers"`
+	DefaultInterval Duration `yaml:"default_interval"`
+	BacklogAge      Duration `yaml:"backlog_age"`
+	Timeout         Duration `yaml:"timeout"`
+	MaxBodyBytes    int64    `yaml:"max_body_bytes"`
+	PerHost         int      `yaml:"per_host"`
+	ErrorBackoff    Duration `yaml:"error_backoff"`
+	MaxErrorBackoff Duration `yaml:"max_error_backoff"`
+	UserAgent       string   `yaml:"user_agent"`
+}
+
+// Source is one configured source.
+type Source struct {
+	ID string `yaml:"id"`
+	// Kind is feed (RSS/Atom/RDF/JSON Feed over http(s) or file://) or
+	// folder (a directory of .txt/.md/.json/.jsonl reports).
+	Kind     string   `yaml:"kind"`
+	URL      string   `yaml:"url"`
+	Path     string   `yaml:"path"`
+	Interval Duration `yaml:"interval"`
+	FullText bool     `yaml:"full_text"`
+}
+
+// Alerts configures incident policy.
+type Alerts struct {
+	MinSeverity    string         `yaml:"min_severity"`
+	Corroboration  map[string]int `yaml:"corroboration"`
+	GroupWindow    Duration       `yaml:"group_window"`
+	QuietAfter     Duration       `yaml:"quiet_after"`
+	RepeatInterval Duration       `yaml:"repeat_interval"`
+	DupThreshold   float64        `yaml:"dup_threshold"`
+}
+
+// Outbox configures delivery retries.
+type Outbox struct {
+	MaxAttempts int      `yaml:"max_attempts"`
+	RetryBase   Duration `yaml:"retry_base"`
+	RetryMax    Duration `yaml:"retry_max"`
+	SendTimeout Duration `yaml:"send_timeout"`
+}
+
+// Console configures the console notifier.
+type Console struct {
+	Enabled bool   `yaml:"enabled"`
+	Format  string `yaml:"format"` // text or jsonl
+}
+
+// Default returns the configuration used when there is no file, and the
+// base every file is decoded onto.
+func Default() *Config {
+	return &Config{
+		Log:  Log{Level: "info", Format: "text"},
+		HTTP: HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
+		Store: Store{DSN: "tocsin.db"},
+		Poller: Poller{Schedule: "@every 1s", Workers: 8, DefaultInterval: Duration(5 * 60e9), BacklogAge: Duration(24 * 3600e9),
+			Timeout: Duration(30e9), MaxBodyBytes: 10 << 20, PerHost: 2, ErrorBackoff: Duration(60e9),
+			MaxErrorBackoff: Duration(6 * 3600e9)},
+		Alerts: Alerts{MinSeverity: "medium", Corroboration: map[string]int{"low": 2, "medium": 1, "high": 1, "critical": 1},
+			GroupWindow: Duration(12 * 3600e9), QuietAfter: Duration(24 * 3600e9), RepeatInterval: Duration(10 * 60e9), DupThreshold: 0.5},
+		Outbox:          Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9)},
+		Console:         Console{Enabled: true, Format: "text"},
+		ShutdownTimeout: Duration(10e9),
+	}
+}
+
+// Load reads the YAML file at path onto Default(), expanding ${VAR} and
+// ${VAR:-default} from getenv, refusing unknown keys, and validating. Every
+// problem is reported at once.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(data, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// Parse decodes and validates YAML config bytes (see Load).
+func Parse(data []byte, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var errs Errors
+	lines := bytes.Split(data, []byte("\n"))
+	for i, ln := range lines {
+		if bytes.HasPrefix(bytes.TrimSpace(ln), []byte("#")) {
+			continue
+		}
+		lines[i] = envRef.ReplaceAllFunc(ln, func(m []byte) []byte {
+			sub := envRef.FindSubmatch(m)
+			name := string(sub[1])
+			if v := getenv(name); v != "" {
+				return []byte(v)
+			}
+			if sub[2] != nil {
+				return sub[3]
+			}
+			errs.Add("line "+strconv.Itoa(i+1), "environment variable %s is not set (use ${%s:-default} for a default)", name, name)
+			return nil
+		})
+	}
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines, []byte("\n"))))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, m := range te.Errors {
+				errs.Add(yamlPath(m), "%s", yamlMsg(m))
+			}
+		} else {
+			errs.Add("yaml", "%v", err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// yamlPath turns "line 5: field foo not found in type config.HTTP" into a
+// location an operator can find: "line 5".
+func yamlPath(m string) string {
+	if strings.HasPrefix(m, "line ") {
+		if i := strings.Index(m, ":"); i > 0 {
+			return m[:i]
+		}
+	}
+	return "yaml"
+}
+
+func yamlMsg(m string) string {
+	if strings.HasPrefix(m, "line ") {
+		if i := strings.Index(m, ": "); i > 0 {
+			m = m[i+2:]
+		}
+	}
+	if strings.HasPrefix(m, "field ") && strings.Contains(m, " not found in type ") {
+		return "unknown key " + strings.TrimPrefix(m[:strings.Index(m, " not found")], "field ") + " (check spelling and nesting)"
+	}
+	return m
+}
+
+// Validate checks every field, fills secrets from *_file, and reports all
+// problems at once with their field paths.
+func (c *Config) Validate() error {
+	var errs Errors
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs.Add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs.Add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if c.HTTP.PushTokenFile != "" {
+		b, err := os.ReadFile(c.HTTP.PushTokenFile)
+		if err != nil {
+			errs.Add("http.push_token_file", "cannot read: %v", err)
+		} else {
+			c.HTTP.PushToken = Secret(strings.TrimSpace(string(b)))
+		}
+	}
+	if c.HTTP.PushMaxBodyBytes <= 0 {
+		errs.Add("http.push_max_body_bytes", "must be positive")
+	}
+	if strings.TrimSpace(c.Store.DSN) == "" {
+		errs.Add("store.dsn", "required (a SQLite file path or a postgres:// URL)")
+	}
+	p := &c.Poller
+	if p.Schedule == "" {
+		errs.Add("poller.schedule", "required (e.g. \"@every 1s\")")
+	}
+	positive := func(path string, v int64) {
+		if v <= 0 {
+			errs.Add(path, "must be positive")
+		}
+	}
+	positive("poller.workers", int64(p.Workers))
+	positive("poller.default_interval", int64(p.DefaultInterval))
+	positive("poller.backlog_age", int64(p.BacklogAge))
+	positive("poller.timeout", int64(p.Timeout))
+	positive("poller.max_body_bytes", p.MaxBodyBytes)
+	positive("poller.per_host", int64(p.PerHost))
+	positive("poller.error_backoff", int64(p.ErrorBackoff))
+	if p.MaxErrorBackoff < p.ErrorBackoff {
+		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
+	}
+	ids := map[string]bool{}
+	for i, s := range c.Sources {
+		path := fmt.Sprintf("sources[%d]", i)
+		if s.ID == "" {
+			errs.Add(path+".id", "required")
+		} else if ids[s.ID] {
+			errs.Add(path+".id", "duplicate id %q", s.ID)
+		}
+		ids[s.ID] = true
+		switch s.Kind {
+		case "feed":
+			u, err := url.Parse(s.URL)
+			if s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+				errs.Add(path+".url", "a feed needs an http://, https:// or file:// URL")
+			}
+			if s.Path != "" {
+				errs.Add(path+".path", "only folder sources have a path")
+			}
+		case "folder":
+			if s.Path == "" {
+				errs.Add(path+".path", "a folder source needs a path")
+			}
+			if s.URL != "" {
+				errs.Add(path+".url", "only feed sources have a url")
+			}
+		default:
+			errs.Add(path+".kind", "%q is not feed or folder", s.Kind)
+		}
+		if s.Interval < 0 {
+			errs.Add(path+".interval", "must not be negative")
+		}
+	}
+	sevs := map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
+	if !sevs[c.Alerts.MinSeverity] {
+		errs.Add("alerts.min_severity", "%q is not low, medium, high or critical", c.Alerts.MinSeverity)
+	}
+	for k, v := range c.Alerts.Corroboration {
+		if !sevs[k] {
+			errs.Add("alerts.corroboration."+k, "unknown severity")
+		}
+		if v < 1 {
+			errs.Add("alerts.corroboration."+k, "must be at least 1")
+		}
+	}
+	positive("alerts.group_window", int64(c.Alerts.GroupWindow))
+	if c.Alerts.QuietAfter < 0 {
+		errs.Add("alerts.quiet_after", "must not be negative (0 disables quiet expiry)")
+	}
+	if c.Alerts.RepeatInterval < 0 {
+		errs.Add("alerts.repeat_interval", "must not be negative")
+	}
+	if c.Alerts.DupThreshold <= 0 || c.Alerts.DupThreshold > 1 {
+		errs.Add("alerts.dup_threshold", "must be in (0, 1]")
+	}
+	positive("outbox.max_attempts", int64(c.Outbox.MaxAttempts))
+	positive("outbox.retry_base", int64(c.Outbox.RetryBase))
+	positive("outbox.send_timeout", int64(c.Outbox.SendTimeout))
+	if c.Outbox.RetryMax < c.Outbox.RetryBase {
+		errs.Add("outbox.retry_max", "must be at least outbox.retry_base")
+	}
+	if c.Console.Format != "text" && c.Console.Format != "jsonl" {
+		errs.Add("console.format", "%q is not text or jsonl", c.Console.Format)
+	}
+	positive("shutdown_timeout", int64(c.ShutdownTimeout))
+	c.Discord.validate("discord", &errs)
+	c.Summary.validate("summary", &errs)
+	return errs.Err()
+}

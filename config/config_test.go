@@ -1,0 +1,122 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultIsValid(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Default() invalid: %v", err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:8080" || c.Store.DSN != "tocsin.db" || !c.Console.Enabled || len(c.Sources) != 0 {
+		t.Errorf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "tok")
+	os.WriteFile(tok, []byte("s3cret\n"), 0o600)
+	src := `
+log: {level: debug, format: json}
+http:
+  addr: ${ADDR:-127.0.0.1:9999}
+  push_token_file: ` + tok + `
+store: {dsn: "${DB}"}
+sources:
+  - {id: wire, kind: feed, url: "https://example.org/rss", interval: 2m, full_text: true}
+  - {id: seeds, kind: folder, path: ./seeds}
+alerts:
+  min_severity: high
+  corroboration: {high: 2}
+`
+	c, err := Parse([]byte(src), env(map[string]string{"DB": "/var/lib/tocsin.db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:9999" || c.Store.DSN != "/var/lib/tocsin.db" || c.HTTP.PushToken.Reveal() != "s3cret" {
+		t.Errorf("expansion/secret file: %+v", c.HTTP)
+	}
+	if c.Sources[0].Interval.D() != 2*time.Minute || !c.Sources[0].FullText || c.Sources[1].Path != "./seeds" {
+		t.Errorf("sources = %+v", c.Sources)
+	}
+	// Maps merge onto defaults: high overridden, others kept.
+	if c.Alerts.Corroboration["high"] != 2 || c.Alerts.Corroboration["low"] != 2 {
+		t.Errorf("corroboration = %v", c.Alerts.Corroboration)
+	}
+	// The secret never prints.
+	b, _ := json.Marshal(c.HTTP)
+	for _, out := range []string{fmt.Sprint(c.HTTP), fmt.Sprintf("%+v %#v", c.HTTP, c.HTTP.PushToken), string(b)} {
+		if strings.Contains(out, "s3cret") {
+			t.Errorf("secret leaked: %s", out)
+		}
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	src := `
+log: {level: loud}
+htp: {addr: x}
+poller: {workers: 0, timeout: 5 parsecs}
+`
+	_, err := Parse([]byte(src), env(nil))
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	msg := err.Error()
+	// Decoding problems (unknown key, bad duration) come with line numbers.
+	for _, want := range []string{"line 3", "unknown key htp", "line 4", "not a duration"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	src = `
+log: {level: loud}
+poller: {workers: 0}
+sources:
+  - {id: a, kind: feed, url: "ftp://x"}
+  - {id: a, kind: folder}
+  - {kind: carrier-pigeon}
+alerts: {min_severity: apocalyptic, dup_threshold: 2}
+console: {format: xml}
+store: {dsn: "${MISSING:-}"}
+`
+	_, err = Parse([]byte(src), env(nil))
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	errs, ok := err.(Errors)
+	if !ok {
+		t.Fatalf("error is %T, want Errors", err)
+	}
+	paths := map[string]bool{}
+	for _, e := range errs {
+		paths[e.Path] = true
+	}
+	for _, want := range []string{"log.level", "poller.workers", "sources[0].url", "sources[1].id", "sources[1].path",
+		"sources[2].id", "sources[2].kind", "alerts.min_severity", "alerts.dup_threshold", "console.format", "store.dsn"} {
+		if !paths[want] {
+			t.Errorf("no problem reported at %s; got %v", want, err)
+		}
+	}
+}
+
+func TestMissingEnvIsAnError(t *testing.T) {
+	_, err := Parse([]byte("store: {dsn: ${TOCSIN_DB}}\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "TOCSIN_DB is not set") || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("err = %v", err)
+	}
+	// Comments are not expanded.
+	if _, err := Parse([]byte("# ${NOPE}\n"), env(nil)); err != nil {
+		t.Errorf("comment expanded: %v", err)
+	}
+}
