@@ -120,8 +120,8 @@ type Console struct {
 // base every file is decoded onto.
 func Default() *Config {
 	return &Config{
-		Log:  Log{Level: "info", Format: "text"},
-		HTTP: HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
+		Log:   Log{Level: "info", Format: "text"},
+		HTTP:  HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
 		Store: Store{DSN: "tocsin.db"},
 		Poller: Poller{Schedule: "@every 1s", Workers: 8, DefaultInterval: Duration(5 * 60e9), BacklogAge: Duration(24 * 3600e9),
 			Timeout: Duration(30e9), MaxBodyBytes: 10 << 20, PerHost: 2, ErrorBackoff: Duration(60e9),
