@@ -8,7 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/summary"
 	"github.com/tocsin-alerts/tocsin/summary/openaitest"
 )
 
@@ -119,5 +123,54 @@ func TestSummarizeUsage(t *testing.T) {
 	}
 	if code, _, errOut := runSummarize(t, nil, "", "--base-url", "ftp://x", "--model", "m", "a.txt"); code != ExitUsage || !strings.Contains(errOut, "base_url") {
 		t.Errorf("bad base url: exit %d %s", code, errOut)
+	}
+}
+
+// TestSummarizeDevCorpusWithRuleEvidence measures, with the real rule
+// engine's evidence, the share of extractive summaries that contain the
+// first evidence sentence and stay within 400 characters (the summary
+// package's own corpus test approximates evidence; this one cannot, since
+// summary may not import rules).
+func TestSummarizeDevCorpusWithRuleEvidence(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "shared", "corpus", "dev.jsonl"))
+	if err != nil {
+		t.Skipf("dev corpus not available: %v", err)
+	}
+	defer f.Close()
+	ls, err := report.ParseJSONL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, withEv, ok := 0, 0, 0
+	var failures []string
+	for _, l := range ls {
+		res := set.Score(l.Report)
+		in := summary.Input{Reports: []report.Report{l.Report}, Location: res.Location, Categories: res.Categories}
+		for _, ev := range res.Evidence {
+			in.Evidence = append(in.Evidence, ev.Sentence)
+		}
+		got := summary.Extract(in, summary.DefaultMaxChars)
+		n++
+		if len(in.Evidence) == 0 {
+			continue
+		}
+		withEv++
+		if summary.ContainsEvidence(got, in.Evidence[0]) && utf8.RuneCountInString(got) <= summary.DefaultMaxChars {
+			ok++
+		} else {
+			failures = append(failures, l.ID+": "+got)
+		}
+	}
+	t.Logf("%d reports, %d with rule evidence; %d of those (%.1f%%) contain the first evidence sentence within %d chars",
+		n, withEv, ok, 100*float64(ok)/float64(max(withEv, 1)), summary.DefaultMaxChars)
+	if withEv == 0 {
+		t.Skip("the rule engine returned no evidence (still a stub?)")
+	}
+	if float64(ok) < 0.95*float64(withEv) {
+		t.Errorf("only %d of %d summaries contain the evidence within the limit:\n%s", ok, withEv, strings.Join(failures, "\n"))
 	}
 }
