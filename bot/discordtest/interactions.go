@@ -1,9 +1,13 @@
 package discordtest
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -183,13 +187,24 @@ func (s *Server) interactionCallback(w http.ResponseWriter, r *http.Request, bod
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown interaction","code":10062}`)
 		return
 	}
+	status, answer := s.recordCallback(rec, body)
+	if status != http.StatusNoContent {
+		s.fail(w, r, status, answer)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// recordCallback validates and applies an interaction response, as
+// Discord does for a callback POST or an HTTP endpoint's answer. It
+// returns 204 or an error status with Discord's error body.
+func (s *Server) recordCallback(rec *Interaction, body []byte) (int, string) {
 	var cb struct {
 		Type int             `json:"type"`
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &cb); err != nil || cb.Type < 1 || cb.Type > 10 {
-		s.fail(w, r, http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"type":{"_errors":[{"code":"BASE_TYPE_CHOICES","message":"Value must be one of {1, 4, 5, 6, 7, 8, 9, 10}."}]}}}`)
-		return
+		return http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"type":{"_errors":[{"code":"BASE_TYPE_CHOICES","message":"Value must be one of {1, 4, 5, 6, 7, 8, 9, 10}."}]}}}`
 	}
 	late := time.Since(rec.Created) > s.opts.InteractionDeadline
 	var p messagePayload
@@ -197,35 +212,31 @@ func (s *Server) interactionCallback(w http.ResponseWriter, r *http.Request, bod
 		var errs problems
 		p, errs = decodeMessage(cb.Data, cb.Type == 4)
 		if len(errs) > 0 {
-			s.fail(w, r, http.StatusBadRequest, string(errs.body()))
-			return
+			return http.StatusBadRequest, string(errs.body())
 		}
 	}
-	if cb.Type == 8 && (p.Choices == nil) {
-		s.fail(w, r, http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"data":{"choices":{"_errors":[{"code":"BASE_TYPE_REQUIRED","message":"This field is required"}]}}}}`)
-		return
-	}
-	if cb.Type == 8 && p.Choices != nil {
+	if cb.Type == 8 {
 		var choices []struct {
 			Name  string `json:"name"`
 			Value any    `json:"value"`
 		}
-		if err := json.Unmarshal(*p.Choices, &choices); err != nil || len(choices) > 25 {
-			s.fail(w, r, http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"data":{"choices":{"_errors":[{"code":"BASE_TYPE_MAX_LENGTH","message":"Must be 25 or fewer in length."}]}}}}`)
-			return
+		if p.Choices == nil || json.Unmarshal(*p.Choices, &choices) != nil || len(choices) > 25 {
+			return http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"data":{"choices":{"_errors":[{"code":"BASE_TYPE_MAX_LENGTH","message":"Must be 25 or fewer in length."}]}}}}`
+		}
+		for _, c := range choices {
+			if n := []rune(c.Name); len(n) == 0 || len(n) > 100 {
+				return http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"data":{"choices":{"_errors":[{"code":"BASE_TYPE_BAD_LENGTH","message":"Must be between 1 and 100 in length."}]}}}}`
+			}
 		}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if rec.Answered() {
-		s.mu.Unlock()
-		s.fail(w, r, http.StatusBadRequest, `{"message":"Interaction has already been acknowledged.","code":40060}`)
-		return
+		return http.StatusBadRequest, `{"message":"Interaction has already been acknowledged.","code":40060}`
 	}
 	rec.Callbacks = append(rec.Callbacks, Callback{Type: cb.Type, Data: cb.Data, Late: late})
 	if late {
-		s.mu.Unlock()
-		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown interaction","code":10062}`)
-		return
+		return http.StatusNotFound, `{"message":"Unknown interaction","code":10062}`
 	}
 	switch cb.Type {
 	case 4, 5:
@@ -239,8 +250,46 @@ func (s *Server) interactionCallback(w http.ResponseWriter, r *http.Request, bod
 			msg.Edits++
 		}
 	}
+	return http.StatusNoContent, ""
+}
+
+// DeliverHTTP sends an interaction to a bot's HTTP interactions endpoint
+// the way Discord does (Ed25519-signed with key) and records the answer as
+// the interaction's callback. It returns the interaction id and the
+// endpoint's HTTP status.
+func (s *Server) DeliverHTTP(ctx context.Context, endpoint string, key ed25519.PrivateKey, spec Spec) (string, int, error) {
+	id, payload := s.NewInteraction(spec)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := ed25519.Sign(key, append([]byte(ts), payload...))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	if err != nil {
+		return id, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(sig))
+	req.Header.Set("X-Signature-Timestamp", ts)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return id, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return id, resp.StatusCode, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return id, resp.StatusCode, nil
+	}
+	s.mu.Lock()
+	rec := s.interactions[id]
 	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
+	if status, answer := s.recordCallback(rec, body); status != http.StatusNoContent {
+		s.mu.Lock()
+		s.rejections = append(s.rejections, Rejection{Method: "HTTP-ANSWER", Path: endpoint, Status: status, Body: answer})
+		s.mu.Unlock()
+		return id, resp.StatusCode, fmt.Errorf("discordtest: endpoint answer refused: %s", answer)
+	}
+	return id, resp.StatusCode, nil
 }
 
 func (s *Server) webhookGet(w http.ResponseWriter, r *http.Request, _ []byte) {
@@ -318,21 +367,28 @@ func (s *Server) webhookFollowup(w http.ResponseWriter, r *http.Request, body []
 	writeJSON(w, 200, s.messageJSON(&m))
 }
 
-// webhookInteractionSync is webhookInteraction without the deferred failure
-// write: it answers 404 itself when the token is unknown.
+// webhookInteractionSync finds the interaction a webhook token belongs to,
+// answering 404 itself when the token is unknown. An interaction answered
+// over HTTP is recorded only once its answer is read, so a follow-up racing
+// ahead of that waits briefly for it.
 func (s *Server) webhookInteractionSync(w http.ResponseWriter, r *http.Request) *Interaction {
 	if r.PathValue("app") != s.opts.AppID {
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Webhook","code":10015}`)
 		return nil
 	}
-	s.mu.Lock()
 	var found *Interaction
-	for _, rec := range s.interactions {
-		if rec.Token == r.PathValue("itoken") && len(rec.Callbacks) > 0 {
-			found = rec
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	_ = WaitFor(ctx, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, rec := range s.interactions {
+			if rec.Token == r.PathValue("itoken") && len(rec.Callbacks) > 0 {
+				found = rec
+			}
 		}
-	}
-	s.mu.Unlock()
+		return found != nil
+	})
 	if found == nil {
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Webhook","code":10015}`)
 	}

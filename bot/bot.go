@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// BotOptions configure the interactive side of tocsin on Discord.
+type BotOptions struct {
+	// AppID is the application id, needed to register commands and to
+	// edit deferred answers.
+	AppID string
+	// GuildID registers commands in one guild (instant) instead of
+	// globally.
+	GuildID string
+	// Gateway opens the gateway to receive interactions; off when only the
+	// HTTP interactions endpoint is used.
+	Gateway bool
+	// SkipRegister leaves the registered commands alone.
+	SkipRegister bool
+	Logger       *slog.Logger
+}
+
+// Bot owns the gateway connection and the goroutines that answer
+// interactions; Stop ends them within a bounded time.
+type Bot struct {
+	c    *Client
+	h    *Handler
+	opts BotOptions
+	log  *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	stopped  bool
+	started  bool
+	wg       sync.WaitGroup
+	unsubscr func()
+}
+
+// NewBot wires a handler to a client.
+func NewBot(c *Client, h *Handler, opts BotOptions) *Bot {
+	log := opts.Logger
+	if log == nil {
+		log = c.log
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Bot{c: c, h: h, opts: opts, log: log.With("component", "discord_bot"), ctx: ctx, cancel: cancel}
+}
+
+// Start registers the commands with one bulk overwrite and, if configured,
+// opens the gateway. ctx bounds the start only.
+func (b *Bot) Start(ctx context.Context) error {
+	b.mu.Lock()
+	if b.started || b.stopped {
+		b.mu.Unlock()
+		return errors.New("discord bot: already started or stopped")
+	}
+	b.started = true
+	b.mu.Unlock()
+	if !b.opts.SkipRegister {
+		if b.opts.AppID == "" {
+			return errors.New("discord bot: application_id is needed to register commands")
+		}
+		if err := b.c.RegisterCommands(ctx, b.opts.AppID, b.opts.GuildID); err != nil {
+			return err
+		}
+		b.log.Info("commands registered", "guild_id", b.opts.GuildID, "count", len(Commands()))
+	}
+	if b.opts.Gateway {
+		b.unsubscr = b.c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+			b.serve(ic.Interaction, true)
+		})
+		if err := b.c.Open(ctx); err != nil {
+			return err
+		}
+		b.log.Info("gateway connected")
+	}
+	return nil
+}
+
+// Stop closes the gateway and waits for in-flight answers, at most until
+// ctx ends. It is idempotent.
+func (b *Bot) Stop(ctx context.Context) error {
+	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
+		return nil
+	}
+	b.stopped = true
+	b.mu.Unlock()
+	b.cancel()
+	if b.unsubscr != nil {
+		b.unsubscr()
+	}
+	var err error
+	if b.opts.Gateway {
+		err = b.c.Close()
+	}
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("discord bot: stop: %w", ctx.Err())
+	}
+	return err
+}
+
+// track registers a goroutine with the bot unless it is stopping.
+func (b *Bot) track() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return false
+	}
+	b.wg.Add(1)
+	return true
+}
+
+// interactionTTL is how long an interaction token can edit its answer.
+const interactionTTL = 15 * time.Minute
+
+// serve answers an interaction received over the gateway (respond=true:
+// the first answer goes through the callback endpoint).
+func (b *Bot) serve(i *discordgo.Interaction, respond bool) {
+	if i == nil || !b.track() {
+		return
+	}
+	defer b.wg.Done()
+	ctx, cancel := context.WithTimeout(b.ctx, interactionTTL)
+	defer cancel()
+	r := b.h.handle(ctx, i)
+	if respond {
+		ep := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+		if err := b.c.rest.json(ctx, "POST", ep, "interactions/callback", r.resp, nil); err != nil {
+			b.log.Error("answering interaction failed", "interaction_id", i.ID, "err", err.Error())
+			return
+		}
+	}
+	b.finish(ctx, i, r)
+}
+
+// finish runs a deferred continuation and edits the original answer.
+func (b *Bot) finish(ctx context.Context, i *discordgo.Interaction, r reply) {
+	if r.later == nil {
+		return
+	}
+	msg := r.later(ctx)
+	app := i.AppID
+	if app == "" {
+		app = b.opts.AppID
+	}
+	ep := discordgo.EndpointInteractionResponseActions(app, i.Token)
+	if err := b.c.rest.json(ctx, "PATCH", ep, "webhooks/original", msg, nil); err != nil {
+		b.log.Error("editing deferred answer failed", "interaction_id", i.ID, "err", err.Error())
+	}
+}

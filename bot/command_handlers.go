@@ -1,0 +1,412 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/rules"
+)
+
+// command dispatches a slash command.
+func (h *Handler) command(ctx context.Context, i *discordgo.Interaction) reply {
+	data := i.ApplicationCommandData()
+	o := parseOptions(data)
+	if adminCommands[data.Name] && !h.isAdmin(i) {
+		return say("You need the Manage Server permission (or a tocsin admin role) for /"+data.Name+".", true)
+	}
+	switch data.Name {
+	case "alerts":
+		return h.cmdAlerts(o)
+	case "incident":
+		return h.cmdIncident(o)
+	case "score":
+		return h.cmdScore(o)
+	case "rules":
+		return h.cmdRules(o)
+	case "status":
+		return h.cmdStatus()
+	case "subscribe":
+		return h.cmdSubscribe(i, o)
+	case "unsubscribe":
+		return h.cmdUnsubscribe(i)
+	case "mute":
+		return h.cmdMute(i, o)
+	case "unmute":
+		return h.cmdUnmute(o)
+	case "reload":
+		return h.cmdReload()
+	}
+	return say("Unknown command /"+data.Name+".", true)
+}
+
+func (h *Handler) cmdAlerts(o options) reply {
+	if h.deps.Incidents == nil {
+		return say(unavailable, true)
+	}
+	f := IncidentFilter{Category: o.str("category"), Place: o.str("place"), Limit: 10}
+	if s := o.str("severity"); s != "" {
+		sev, err := rules.ParseSeverity(s)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		f.MinSeverity = sev
+	}
+	if s := o.str("since"); s != "" {
+		d, err := parseDuration(s)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		f.Since = h.now().Add(-d)
+	}
+	return deferred(false, func(ctx context.Context) message {
+		incs, err := h.deps.Incidents.RecentIncidents(ctx, f)
+		if err != nil {
+			return h.failed("listing incidents", err)
+		}
+		if len(incs) == 0 {
+			return text("No incidents match.")
+		}
+		var b strings.Builder
+		for _, inc := range incs {
+			line := fmt.Sprintf("%s **%s** · %s · %s · `%s`\n", severityMark[inc.Severity], truncate(headline(inc), 150),
+				plural(inc.Corroboration, "source"), discordTime(inc.LastSeen, "R"), truncate(oneLine(inc.ID), 60))
+			if runes(b.String())+runes(line) > limitDescription-100 {
+				break
+			}
+			b.WriteString(line)
+		}
+		return embedMsg("", &discordgo.MessageEmbed{Title: "Recent incidents", Description: b.String(), Color: 0x5865F2})
+	})
+}
+
+func (h *Handler) cmdIncident(o options) reply {
+	if h.deps.Incident == nil {
+		return say(unavailable, true)
+	}
+	id := o.str("id")
+	return deferred(false, func(ctx context.Context) message {
+		d, ok, err := h.deps.Incident.IncidentDetail(ctx, id)
+		if err != nil {
+			return h.failed("looking up the incident", err)
+		}
+		if !ok {
+			return text("No incident " + oneLine(truncate(id, 100)) + ".")
+		}
+		a := alerts.Alert{Kind: alerts.Updated, Incident: d.Incident}
+		e := incidentEmbed(a, nil)
+		var tl strings.Builder
+		for _, t := range d.Timeline {
+			line := fmt.Sprintf("%s **%s** %s %s\n", discordTime(t.At, "f"), t.Kind, t.Severity, truncate(oneLine(t.Reason), 120))
+			if runes(tl.String())+runes(line) > 900 {
+				tl.WriteString("…")
+				break
+			}
+			tl.WriteString(line)
+		}
+		if tl.Len() > 0 {
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Timeline", Value: tl.String()})
+		}
+		return embedMsg("", e)
+	})
+}
+
+func (h *Handler) cmdScore(o options) reply {
+	if h.deps.Scorer == nil {
+		return say(unavailable, true)
+	}
+	in := o.str("text")
+	if in == "" {
+		return say("Give a text to score.", true)
+	}
+	return deferred(true, func(ctx context.Context) message {
+		res, err := h.deps.Scorer.ScoreText(ctx, in)
+		if err != nil {
+			return h.failed("scoring", err)
+		}
+		return embedMsg("", scoreEmbed(res))
+	})
+}
+
+// scoreEmbed explains a verdict: what fired, on which sentence, why, and
+// what was suppressed.
+func scoreEmbed(res rules.Result) *discordgo.MessageEmbed {
+	verdict := "No alert"
+	colour := severityColour[rules.SevNone]
+	if res.Alert {
+		verdict = "Alert: " + res.Severity.String()
+		colour = severityColour[res.Severity]
+	}
+	var desc strings.Builder
+	fmt.Fprintf(&desc, "Score **%.2f** · rules `%s`", res.Score, truncate(oneLine(res.RulesVersion), 40))
+	if res.Location != "" {
+		desc.WriteString(" · " + truncate(oneLine(res.Location), 100))
+	}
+	if len(res.Categories) > 0 {
+		desc.WriteString(" · " + truncate(oneLine(strings.Join(res.Categories, ", ")), 200))
+	}
+	if res.Contested {
+		desc.WriteString("\n⚠️ **Contested**")
+	}
+	if len(res.Boosts) > 0 {
+		desc.WriteString("\nBoosts: " + truncate(oneLine(strings.Join(res.Boosts, "; ")), 500))
+	}
+	e := &discordgo.MessageEmbed{Title: verdict, Description: desc.String(), Color: colour}
+	add := func(prefix string, evs []rules.Evidence) {
+		for _, ev := range evs {
+			if len(e.Fields) >= 8 {
+				return
+			}
+			name := prefix + " · " + oneLine(ev.Rule) + " (" + ev.Severity.String() + ", " + string(ev.Modality) + ")"
+			value := "> " + truncate(oneLine(ev.Sentence), budgetSentence)
+			if ev.Why != "" {
+				value += "\n*" + truncate(oneLine(ev.Why), budgetWhy) + "*"
+			}
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, 120), Value: value})
+		}
+	}
+	add("Fired", res.Evidence)
+	add("Suppressed", res.Suppressed)
+	if len(e.Fields) == 0 {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Evidence", Value: "No rule matched."})
+	}
+	return e
+}
+
+func (h *Handler) cmdRules(o options) reply {
+	if h.deps.Rules == nil {
+		return say(unavailable, true)
+	}
+	if o.sub == "show" {
+		id := o.str("id")
+		return deferred(false, func(ctx context.Context) message {
+			r, ok, err := h.deps.Rules.Rule(ctx, id)
+			if err != nil {
+				return h.failed("looking up the rule", err)
+			}
+			if !ok {
+				return text("No rule " + oneLine(truncate(id, 100)) + ".")
+			}
+			e := &discordgo.MessageEmbed{Title: truncate("Rule "+oneLine(r.ID), limitTitle), Description: truncate(escape(r.Description), 2000), Color: severityColour[r.Severity],
+				Fields: []*discordgo.MessageEmbedField{
+					{Name: "Category", Value: orDash(oneLine(r.Category)), Inline: true},
+					{Name: "Severity", Value: r.Severity.String(), Inline: true},
+					{Name: "Enabled", Value: fmt.Sprint(r.Enabled), Inline: true},
+					{Name: "Fired", Value: fmt.Sprint(r.Fired), Inline: true},
+					{Name: "Not relevant", Value: fmt.Sprint(r.NotRelevant), Inline: true},
+					{Name: "Precision", Value: precision(r), Inline: true},
+				}}
+			return embedMsg("", e)
+		})
+	}
+	return deferred(false, func(ctx context.Context) message {
+		rs, err := h.deps.Rules.Rules(ctx)
+		if err != nil {
+			return h.failed("listing rules", err)
+		}
+		var b strings.Builder
+		for _, r := range rs {
+			line := fmt.Sprintf("`%s` %s · %s · fired %d · not relevant %d · precision %s\n",
+				truncate(oneLine(r.ID), 60), truncate(oneLine(r.Category), 30), r.Severity, r.Fired, r.NotRelevant, precision(r))
+			if runes(b.String())+runes(line) > limitDescription-50 {
+				b.WriteString("… (use /rules show)")
+				break
+			}
+			b.WriteString(line)
+		}
+		if b.Len() == 0 {
+			b.WriteString("No rules loaded.")
+		}
+		return embedMsg("", &discordgo.MessageEmbed{Title: fmt.Sprintf("%d rules", len(rs)), Description: b.String(), Color: 0x5865F2})
+	})
+}
+
+func precision(r RuleInfo) string {
+	p := r.Precision()
+	if p < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%%", p*100)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func (h *Handler) cmdStatus() reply {
+	if h.deps.Status == nil {
+		return say(unavailable, true)
+	}
+	return deferred(false, func(ctx context.Context) message {
+		st, err := h.deps.Status.Status(ctx)
+		if err != nil {
+			return h.failed("reading status", err)
+		}
+		var b strings.Builder
+		for _, s := range st.Sources {
+			mark := "🟢"
+			if s.ErrorStreak > 0 {
+				mark = "🔴"
+			}
+			line := fmt.Sprintf("%s **%s** · last ok %s · errors %d · next %s", mark, truncate(oneLine(s.Name), 60),
+				whenOrNever(s.LastSuccess.IsZero(), discordTime(s.LastSuccess, "R")), s.ErrorStreak,
+				whenOrNever(s.NextPoll.IsZero(), discordTime(s.NextPoll, "R")))
+			if s.LastError != "" {
+				line += " · " + truncate(oneLine(s.LastError), 100)
+			}
+			line += "\n"
+			if runes(b.String())+runes(line) > 3500 {
+				b.WriteString("…")
+				break
+			}
+			b.WriteString(line)
+		}
+		if b.Len() == 0 {
+			b.WriteString("No sources configured.")
+		}
+		reload := "never"
+		if !st.LastReload.IsZero() {
+			reload = discordTime(st.LastReload, "R")
+			if st.LastReloadError != "" {
+				reload += " · failed: " + truncate(oneLine(st.LastReloadError), 200)
+			} else {
+				reload += " · ok"
+			}
+		}
+		e := &discordgo.MessageEmbed{Title: "tocsin status", Description: b.String(), Color: 0x5865F2, Fields: []*discordgo.MessageEmbedField{
+			{Name: "Outbox", Value: plural(st.OutboxDepth, "alert") + " waiting", Inline: true},
+			{Name: "Rules", Value: "`" + orDash(truncate(oneLine(st.RulesVersion), 40)) + "`", Inline: true},
+			{Name: "Last reload", Value: reload, Inline: true},
+		}}
+		return embedMsg("", e)
+	})
+}
+
+func whenOrNever(never bool, s string) string {
+	if never {
+		return "never"
+	}
+	return s
+}
+
+func (h *Handler) cmdSubscribe(i *discordgo.Interaction, o options) reply {
+	if h.deps.Subscriptions == nil {
+		return say(unavailable, true)
+	}
+	r := Route{ChannelID: i.ChannelID, Categories: splitList(o.str("categories")), Places: splitList(o.str("places")),
+		MinSeverity: rules.SevLow, MentionRoles: map[rules.Severity][]string{}}
+	if s := o.str("min_severity"); s != "" {
+		sev, err := rules.ParseSeverity(s)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		r.MinSeverity = sev
+	}
+	if id := o.str("ping_high"); digitsOnly(id) != "" {
+		r.MentionRoles[rules.SevHigh] = []string{id}
+	}
+	if id := o.str("ping_critical"); digitsOnly(id) != "" {
+		r.MentionRoles[rules.SevCritical] = []string{id}
+	}
+	return deferred(false, func(ctx context.Context) message {
+		if err := h.deps.Subscriptions.Subscribe(ctx, r); err != nil {
+			return h.failed("subscribing", err)
+		}
+		desc := fmt.Sprintf("This channel now receives incidents at **%s** or above", r.MinSeverity)
+		if len(r.Categories) > 0 {
+			desc += " in " + oneLine(strings.Join(r.Categories, ", "))
+		}
+		if len(r.Places) > 0 {
+			desc += " about " + oneLine(strings.Join(r.Places, ", "))
+		}
+		return text(desc + ".")
+	})
+}
+
+func (h *Handler) cmdUnsubscribe(i *discordgo.Interaction) reply {
+	if h.deps.Subscriptions == nil {
+		return say(unavailable, true)
+	}
+	return deferred(false, func(ctx context.Context) message {
+		ok, err := h.deps.Subscriptions.Unsubscribe(ctx, i.ChannelID)
+		if err != nil {
+			return h.failed("unsubscribing", err)
+		}
+		if !ok {
+			return text("This channel had no subscription (routes from the config file stay until the config changes).")
+		}
+		return text("This channel no longer receives incidents.")
+	})
+}
+
+func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
+	if h.deps.Silences == nil {
+		return say(unavailable, true)
+	}
+	d, err := parseDuration(o.str("duration"))
+	if err != nil {
+		return say(err.Error(), true)
+	}
+	who, _ := userID(i)
+	s := Silence{Target: o.str("target"), Value: o.str("value"), Until: h.now().Add(d), Reason: o.str("reason"), By: who, Created: h.now()}
+	if s.Value == "" || s.Reason == "" {
+		return say("Say what to mute and why.", true)
+	}
+	return deferred(false, func(ctx context.Context) message {
+		if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
+			return h.failed("muting", err)
+		}
+		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Target, truncate(oneLine(s.Value), 100),
+			discordTime(s.Until, "f"), truncate(oneLine(s.Reason), 300), digitsOnly(who)))
+	})
+}
+
+func (h *Handler) cmdUnmute(o options) reply {
+	if h.deps.Silences == nil {
+		return say(unavailable, true)
+	}
+	target, value := o.str("target"), o.str("value")
+	return deferred(false, func(ctx context.Context) message {
+		n, err := h.deps.Silences.Unmute(ctx, target, value)
+		if err != nil {
+			return h.failed("unmuting", err)
+		}
+		if n == 0 {
+			return text(fmt.Sprintf("No active silence on %s **%s**.", target, truncate(oneLine(value), 100)))
+		}
+		return text(fmt.Sprintf("🔔 Lifted %d silence(s) on %s **%s**.", n, target, truncate(oneLine(value), 100)))
+	})
+}
+
+func (h *Handler) cmdReload() reply {
+	if h.deps.Reloader == nil {
+		return say(unavailable, true)
+	}
+	return deferred(true, func(ctx context.Context) message {
+		res, err := h.deps.Reloader.ReloadRules(ctx)
+		if err != nil {
+			return h.failed("reloading rules", err)
+		}
+		if !res.Applied || len(res.Problems) > 0 {
+			var b strings.Builder
+			b.WriteString("```\n")
+			for _, p := range res.Problems {
+				line := strings.ReplaceAll(strings.ToValidUTF8(p, "\uFFFD"), "`", "'") + "\n"
+				if runes(b.String())+runes(line) > limitDescription-100 {
+					b.WriteString("…\n")
+					break
+				}
+				b.WriteString(line)
+			}
+			b.WriteString("```")
+			return embedMsg("", &discordgo.MessageEmbed{Title: fmt.Sprintf("Reload refused: %d problem(s); the previous rules stay live", len(res.Problems)),
+				Description: b.String(), Color: severityColour[rules.SevCritical]})
+		}
+		return text("✅ Rules reloaded: version `" + truncate(oneLine(res.Version), 40) + "`.")
+	})
+}
