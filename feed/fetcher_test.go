@@ -69,6 +69,10 @@ func TestFetchFormats(t *testing.T) {
 			// relative link resolved against the channel link; no guid → link
 			{GUID: "https://news.example.org/a/2", URL: "https://news.example.org/a/2", Outlet: "Wire & Co", Title: "Airport closed", Text: "Plain text teaser & more."},
 		}},
+		{"rss091.xml", "text/xml", 0, []report.Report{
+			{GUID: "http://old.example.org/story/7", URL: "http://old.example.org/story/7", Outlet: "Old Wire", Title: "Border crossing closed",
+				Text: "The crossing was closed after clashes."},
+		}},
 		{"atom.xml", "application/atom+xml", 0, []report.Report{
 			{GUID: "urn:uuid:entry-1", URL: "https://atom.example.org/e/1", Outlet: "Atom Desk", Title: "Offensive launched near Aleppo",
 				Text: "Rebels launched an offensive.\nSecond paragraph.", Published: pub("2024-12-05T17:00:00Z")},
