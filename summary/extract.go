@@ -31,6 +31,15 @@ const DefaultMaxChars = 400
 // maxSentences is the most sentences a summary holds.
 const maxSentences = 3
 
+// Bounds on the text Extract reads, so that a 4 MiB page or an incident with
+// hundreds of updates costs milliseconds, not seconds: the key facts of a news
+// report are near its top, and an incident's story is in its primary and
+// newest reports.
+const (
+	maxExtractBytes   = 64 << 10
+	maxExtractReports = 8
+)
+
 var (
 	// boilerplateRe marks page furniture that feeds carry along with the
 	// story: newsletter prompts, share bars, cookie banners.
@@ -165,7 +174,10 @@ func candidates(in Input) []candidate {
 	}
 	var out []candidate
 	for ri, r := range in.Reports {
-		body := Clean(r.Text)
+		if ri > 0 && ri < len(in.Reports)-maxExtractReports+1 {
+			continue // a long-running incident: the primary and the newest only
+		}
+		body := Clean(report.TruncateBytes(r.Text, maxExtractBytes))
 		if strings.TrimSpace(body) == "" {
 			body = Clean(r.Title)
 		}

@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -130,4 +131,24 @@ func FuzzExtract(f *testing.F) {
 			t.Fatalf("unsafe summary %q", got)
 		}
 	})
+}
+
+func TestExtractHugeInputs(t *testing.T) {
+	huge := report.Report{Title: "Huge", Text: "Shelling hit Donetsk on Monday, officials said. " + strings.Repeat("Filler words go on and on here. ", 140000)}
+	if len(huge.Text) < 4<<20 {
+		t.Fatalf("test body only %d bytes", len(huge.Text))
+	}
+	got := Extract(Input{Reports: []report.Report{huge}}, 400)
+	if !strings.HasPrefix(got, "Shelling hit Donetsk on Monday, officials said.") || utf8.RuneCountInString(got) > 400 {
+		t.Errorf("Extract = %q", got)
+	}
+	// An incident with many updates: the primary and the newest are read.
+	var many []report.Report
+	for i := 0; i < 300; i++ {
+		many = append(many, report.Report{Text: fmt.Sprintf("Update %d: fighting continued in sector %d overnight, officials said.", i, i)})
+	}
+	got = Extract(Input{Reports: many}, 400)
+	if !strings.Contains(got, "Update 0:") || strings.Contains(got, "Update 150:") {
+		t.Errorf("Extract = %q", got)
+	}
 }

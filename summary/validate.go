@@ -53,9 +53,11 @@ var numberWords = map[string]string{
 func newGrounding(reports []report.Report, extra []string, systemPrompt string) *grounding {
 	g := &grounding{words: map[string]bool{}, numbers: map[string]bool{}, bigrams: map[string]bool{},
 		names: map[string]bool{}, leak: map[string]bool{}}
+	// The model saw promptReports, each cut to maxPromptTextRunes: ground it
+	// in exactly that.
 	var texts []string
-	for _, r := range reports {
-		texts = append(texts, Clean(r.Title), Clean(r.Text), Clean(r.Outlet), Clean(r.Source))
+	for _, r := range promptReports(reports) {
+		texts = append(texts, Clean(r.Title), truncateRunes(Clean(r.Text), maxPromptTextRunes), Clean(r.Outlet), Clean(r.Source))
 	}
 	texts = append(texts, extra...)
 	for _, t := range texts {
