@@ -12,9 +12,9 @@ type Mention struct {
 var locatives = [...]string{"in", "near", "at", "from", "outside", "into", "to", "toward", "towards",
 	"across", "around", "of", "inside", "across", "via", "northern", "southern", "eastern", "western", "central"}
 
-func isLocative(key string) bool {
+func isLocative(key []byte) bool {
 	for _, l := range locatives {
-		if key == l {
+		if string(key) == l {
 			return true
 		}
 	}
@@ -26,7 +26,7 @@ func isLocative(key string) bool {
 // Offsets index text, so text[m.Start:m.End] is the matched surface (a
 // possessive "'s" is left out). Broken UTF-8 is tolerated.
 func (g *Gazetteer) Find(text string) []Mention {
-	toks := tokenize(text, make([]token, 0, len(text)/6+1))
+	toks, buf := tokenize(text, make([]token, 0, len(text)/6+1), make([]byte, 0, len(text)))
 	var out []Mention
 	var key []byte
 	for i := 0; i < len(toks); {
@@ -46,12 +46,12 @@ func (g *Gazetteer) Find(text string) []Mention {
 				}
 				key = append(key, ' ')
 			}
-			key = append(key, t.key...)
+			key = append(key, buf[t.k0:t.k1]...)
 			hits, ok := g.index[string(key)]
 			if !ok {
 				continue
 			}
-			if h, ok := g.pick(hits, toks[i:i+n], toks, i); ok {
+			if h, ok := g.pick(hits, toks[i:i+n], toks, i, buf); ok {
 				matched, best = n, h
 			}
 		}
@@ -67,13 +67,13 @@ func (g *Gazetteer) Find(text string) []Mention {
 
 // pick chooses the best candidate for a matched key, or reports that the
 // surface must not count as a place (deny list, acronym case, ambiguity).
-func (g *Gazetteer) pick(hits []hit, span []token, toks []token, at int) (hit, bool) {
-	key := span[0].key
+func (g *Gazetteer) pick(hits []hit, span []token, toks []token, at int, buf []byte) (hit, bool) {
+	key := buf[span[0].k0:span[0].k1]
 	if len(span) == 1 {
-		if g.deny[key] {
+		if g.deny[string(key)] {
 			return hit{}, false
 		}
-		if g.ambiguous[key] && !(at > 0 && isLocative(toks[at-1].key)) {
+		if g.ambiguous[string(key)] && !(at > 0 && isLocative(buf[toks[at-1].k0:toks[at-1].k1])) {
 			return hit{}, false
 		}
 	}

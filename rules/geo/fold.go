@@ -12,8 +12,8 @@ import (
 // apostrophes inside the word dropped ("Sana'a" -> "sanaa") and a trailing
 // possessive "'s" left out ("Syria's" -> "syria").
 type token struct {
-	start, end int    // byte offsets of the word in the original text
-	key        string // folded form: lower-case ASCII letters and digits
+	start, end int // byte offsets of the word in the original text
+	k0, k1     int  // folded form (lower-case ASCII letters and digits) in the fold buffer
 	upper      bool   // the first letter is upper-case
 	allCaps    bool   // every letter is upper-case
 	// joinable: the gap before this token may sit inside a multi-word name
@@ -76,11 +76,9 @@ func foldRune(dst []byte, r rune) []byte {
 	return utf8.AppendRune(dst, unicode.ToLower(r))
 }
 
-// tokenize splits text into folded words. scratch is reused for folding
-// non-ASCII words; ASCII lower-case words are sliced from text without
-// allocating.
-func tokenize(text string, toks []token) []token {
-	var scratch []byte
+// tokenize splits text into words, appending their folded forms to buf (so
+// one Find call allocates one buffer, not a string per word).
+func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 	gapStart := 0
 	prevShort := false
 	i := 0
@@ -91,21 +89,17 @@ func tokenize(text string, toks []token) []token {
 			continue
 		}
 		start := i
-		asciiLower := true
+		k0 := len(buf)
 		upper := unicode.IsUpper(r)
 		allCaps := true
-		scratch = scratch[:0]
 		end := i
 		for i < len(text) {
 			r, size = utf8.DecodeRuneInString(text[i:])
 			if isWordRune(r) {
-				if r >= utf8.RuneSelf || ('A' <= r && r <= 'Z') {
-					asciiLower = false
-				}
 				if unicode.IsLetter(r) && !unicode.IsUpper(r) {
 					allCaps = false
 				}
-				scratch = foldRune(scratch, r)
+				buf = foldRune(buf, r)
 				i += size
 				end = i
 				continue
@@ -120,23 +114,16 @@ func tokenize(text string, toks []token) []token {
 				if (next == 's' || next == 'S') && !isWordRuneAt(text, i+size+nsize) {
 					break
 				}
-				asciiLower = false
 				i += size
 				continue
 			}
 			break
 		}
-		var key string
-		if asciiLower {
-			key = text[start:end]
-		} else {
-			key = string(scratch)
-		}
 		toks = append(toks, token{
-			start: start, end: end, key: key, upper: upper, allCaps: allCaps,
+			start: start, end: end, k0: k0, k1: len(buf), upper: upper, allCaps: allCaps,
 			joinable: len(toks) > 0 && joinableGap(text[gapStart:start], prevShort),
 		})
-		prevShort = len(key) <= 3
+		prevShort = len(buf)-k0 <= 3
 		gapStart = end
 		if i == end {
 			continue
@@ -150,7 +137,7 @@ func tokenize(text string, toks []token) []token {
 			}
 		}
 	}
-	return toks
+	return toks, buf
 }
 
 func isWordRuneAt(text string, i int) bool {
@@ -186,16 +173,15 @@ func joinableGap(gap string, prevShort bool) bool {
 // foldName folds a data-file name into its lookup key: the folded tokens
 // joined by single spaces ("Port-au-Prince" -> "port au prince").
 func foldName(name string) string {
-	toks := tokenize(name, nil)
-	if len(toks) == 1 {
-		return toks[0].key
-	}
+	var arr [8]token
+	toks, buf := tokenize(name, arr[:0], make([]byte, 0, len(name)+8))
 	var b strings.Builder
+	b.Grow(len(buf) + len(toks))
 	for i, t := range toks {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(t.key)
+		b.Write(buf[t.k0:t.k1])
 	}
 	return b.String()
 }
