@@ -12,10 +12,10 @@ import (
 // apostrophes inside the word dropped ("Sana'a" -> "sanaa") and a trailing
 // possessive "'s" left out ("Syria's" -> "syria").
 type token struct {
-	start, end int // byte offsets of the word in the original text
+	start, end int  // byte offsets of the word in the original text
 	k0, k1     int  // folded form (lower-case ASCII letters and digits) in the fold buffer
-	upper      bool   // the first letter is upper-case
-	allCaps    bool   // every letter is upper-case
+	upper      bool // the first letter is upper-case
+	allCaps    bool // every letter is upper-case
 	// joinable: the gap before this token may sit inside a multi-word name
 	// (spaces, one hyphen, or the dot of an abbreviation such as "St.").
 	joinable bool
