@@ -1,28 +1,190 @@
 package rules
 
 import (
-	"github.com/tocsin-alerts/tocsin/report"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
+
+//go:embed default/*.yaml
+var defaultFS embed.FS
 
 // Set is a compiled, immutable rule set. It is safe for concurrent use;
 // reloading builds a new Set and swaps it in.
 type Set struct {
-	version string
+	version  string
+	rules    []*crule
+	disabled []*Rule
+	lexicon  Lexicon
+	sources  map[string][]byte
+	order    []string
+
+	terms    []cterm
+	termRefs [][]ref
+	stemIDs  map[string]int32
+	surfIDs  map[string]int32
+	prefixes []bool
+	postStem [][]int32
+	postSurf [][]int32
+	numTerms []int32
+	cache    *stemCache
+
+	gaz  *geo.Gazetteer
+	pool sync.Pool // *scratch
 }
 
 // Default returns the built-in rule set, embedded in the binary.
-func Default() (*Set, error) { return &Set{version: "dev"}, nil }
+func Default() (*Set, error) {
+	sub, err := fs.Sub(defaultFS, "default")
+	if err != nil {
+		return nil, fmt.Errorf("built-in rules: %w", err)
+	}
+	s, err := LoadFS(sub, ".")
+	if err != nil {
+		return nil, fmt.Errorf("built-in rules: %w", err)
+	}
+	return s, nil
+}
+
+// DefaultFiles returns the built-in rule files by name, for `rules export`.
+func DefaultFiles() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := fs.WalkDir(defaultFS, "default", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := defaultFS.ReadFile(p)
+		out[path.Base(p)] = b
+		return err
+	})
+	return out, err
+}
 
 // LoadDir reads, validates and compiles every .yaml/.yml file in dir. Any
-// problem in any file refuses the whole set; the error lists each problem as
-// file:line: field: message.
-func LoadDir(dir string) (*Set, error) { return &Set{version: "dev"}, nil }
+// problem in any file refuses the whole set; the error is a Problems listing
+// each one as file:line: field: message.
+func LoadDir(dir string) (*Set, error) {
+	s, err := LoadFS(os.DirFS(dir), ".")
+	if err != nil {
+		var ps Problems
+		if asProblems(err, &ps) {
+			for i := range ps {
+				if ps[i].File != "" && !strings.ContainsAny(ps[i].File, "/\\") && ps[i].File != "cues" && ps[i].File != "suppress" {
+					ps[i].File = path.Join(dir, ps[i].File)
+				}
+			}
+			return nil, ps
+		}
+		return nil, err
+	}
+	return s, nil
+}
 
-// Version identifies the rule set's content (a hash of its rules), stored with
-// every score so a verdict can be traced to the rules that produced it.
+func asProblems(err error, out *Problems) bool {
+	ps, ok := err.(Problems)
+	if ok {
+		*out = ps
+	}
+	return ok
+}
+
+// LoadFS is LoadDir over any file system (embedded defaults, tests).
+func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read rules directory: %w", err)
+	}
+	sources := map[string][]byte{}
+	var order []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("read rule file %s: %w", name, err)
+		}
+		sources[name] = b
+		order = append(order, name)
+	}
+	if len(order) == 0 {
+		return nil, Problems{{File: dir, Msg: "no .yaml rule files"}}
+	}
+	return Compile(sources)
+}
+
+// Compile parses and compiles rule files given by name.
+func Compile(sources map[string][]byte) (*Set, error) {
+	order := make([]string, 0, len(sources))
+	for n := range sources {
+		order = append(order, n)
+	}
+	sort.Strings(order)
+	files := map[string]*file{}
+	var all Problems
+	for _, n := range order {
+		f, ps := parseFile(n, sources[n])
+		all = append(all, ps...)
+		if f != nil {
+			files[n] = f
+		}
+	}
+	if len(all) > 0 {
+		return nil, all.sorted()
+	}
+	s, ps := compileWith(files, order, sources)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	gaz, err := geo.New()
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	s.gaz = gaz
+	return s, nil
+}
+
+func compileWith(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {
+	s, ps := compile(files, order, sources)
+	if s != nil {
+		s.sources = sources
+		s.order = order
+	}
+	return s, ps
+}
+
+// Version identifies the rule set's content (a hash of its files), stored
+// with every score so a verdict can be traced to the rules that produced it.
 func (s *Set) Version() string { return s.version }
 
-// Score evaluates every enabled rule against the report.
-func (s *Set) Score(r report.Report) Result {
-	return Result{RulesVersion: s.version, Categories: []string{}, Evidence: []Evidence{}}
+// RuleInfo describes one rule for listings (`rules list`, Discord /rules).
+type RuleInfo struct {
+	ID, Title, Description, Owner, Category, File string
+	Severity                                       Severity
+	Enabled                                        bool
+	Line                                           int
+}
+
+// Rules lists every rule, enabled first, in file order.
+func (s *Set) Rules() []RuleInfo {
+	var out []RuleInfo
+	add := func(r *Rule) {
+		out = append(out, RuleInfo{ID: r.ID, Title: r.Title, Description: r.Description, Owner: r.Owner,
+			Category: r.Category, File: r.File, Severity: r.Severity, Enabled: r.Enabled, Line: r.Line})
+	}
+	for _, r := range s.rules {
+		add(r.Rule)
+	}
+	for _, r := range s.disabled {
+		add(r)
+	}
+	return out
 }

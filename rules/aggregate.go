@@ -1,0 +1,206 @@
+package rules
+
+import (
+	"sort"
+
+	"github.com/tocsin-alerts/tocsin/rules/geo"
+)
+
+// Scoring constants. A report's score is the base of its most severe kept
+// hit plus a bonus per extra independent category (capped) and per boost,
+// so that several corroborating facts in one report rank above one.
+var sevBase = [...]float64{0, 1, 2, 3, 4}
+
+const (
+	categoryBonus   = 0.5
+	maxCategoryBons = 4
+	boostBonus      = 0.25
+)
+
+// aggregate combines kept evidence into the report verdict.
+func (s *Set) aggregate(res *Result, d *doc, negatedCats map[string]bool) {
+	sort.SliceStable(res.Evidence, func(i, j int) bool {
+		a, b := res.Evidence[i], res.Evidence[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		return a.Field == "title" && b.Field != "title" || (a.Field == b.Field && a.Start < b.Start)
+	})
+	cats := map[string]bool{}
+	var escal []Evidence
+	boosts := 0
+	for _, ev := range res.Evidence {
+		if ev.Category == "de_escalation" {
+			continue
+		}
+		escal = append(escal, ev)
+		if ev.Severity > res.Severity {
+			res.Severity = ev.Severity
+		}
+		if ev.Contested || negatedCats[ev.Category] {
+			res.Contested = true
+		}
+	}
+	res.Alert = len(escal) > 0 && res.Severity >= SevLow
+	for _, ev := range res.Evidence {
+		if res.Alert && ev.Category == "de_escalation" {
+			continue
+		}
+		if !cats[ev.Category] {
+			cats[ev.Category] = true
+			res.Categories = append(res.Categories, ev.Category)
+		}
+		if i := indexOf(ev.Why, "; "); i >= 0 && ev.Severity > s.ruleSeverity(ev.Rule) {
+			boosts++
+		}
+	}
+	if res.Alert {
+		extra := min(len(res.Categories)-1, maxCategoryBons)
+		res.Score = sevBase[res.Severity] + categoryBonus*float64(extra) + boostBonus*float64(boosts)
+		if res.Contested {
+			res.Score -= 0.5
+		}
+	} else {
+		res.Severity = SevNone
+	}
+	if p := s.location(d, res.Evidence); p != nil {
+		res.Location = p.String()
+		res.CountryCode = p.CountryCode
+	}
+}
+
+func (s *Set) ruleSeverity(id string) Severity {
+	for _, r := range s.rules {
+		if r.ID == id {
+			return r.Severity
+		}
+	}
+	return SevNone
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// location picks the main place: places named in evidence sentences weigh
+// most, then the title, then the lead sentence; background paragraphs do not
+// count. The best-supported country wins, then its best-supported city or
+// region.
+func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
+	if s.gaz == nil {
+		return nil
+	}
+	weights := map[*geo.Place]float64{}
+	order := map[*geo.Place]int{}
+	n := 0
+	add := func(text string, w float64) {
+		for _, m := range s.gaz.Find(text) {
+			p := m.Place
+			mw := w
+			if m.Demonym {
+				mw = w / 2
+			}
+			if _, ok := order[p]; !ok {
+				order[p] = n
+				n++
+			}
+			weights[p] += mw
+		}
+	}
+	seen := map[string]bool{}
+	for _, ev := range evidence {
+		if seen[ev.Sentence] {
+			continue
+		}
+		seen[ev.Sentence] = true
+		w := 3.0
+		if ev.Category == "de_escalation" || ev.Category == "threat" {
+			w = 2
+		}
+		add(ev.Sentence, w)
+	}
+	if d.textOff > 0 {
+		add(d.text[:d.textOff-2], 2)
+	}
+	for _, sn := range d.sents {
+		if int(sn.start) >= d.textOff {
+			add(d.text[sn.start:sn.end], 1)
+			break
+		}
+	}
+	if len(weights) == 0 {
+		return nil
+	}
+	// Roll sub-places up into their countries.
+	country := map[string]float64{}
+	for p, w := range weights {
+		country[p.CountryCode] += w
+	}
+	var bestCC string
+	bestW := -1.0
+	for cc, w := range country {
+		if w > bestW || (w == bestW && cc < bestCC) {
+			bestCC, bestW = cc, w
+		}
+	}
+	var best *geo.Place
+	for p, w := range weights {
+		if p.CountryCode != bestCC || p.Kind == geo.Country {
+			continue
+		}
+		if best == nil || w > weights[best] || (w == weights[best] && (kindRank(p) > kindRank(best) ||
+			(kindRank(p) == kindRank(best) && order[p] < order[best]))) {
+			best = p
+		}
+	}
+	if best != nil {
+		return best
+	}
+	if bestCC != "" {
+		if c := s.gaz.CountryByCode(bestCC); c != nil {
+			return c
+		}
+	}
+	for p := range weights {
+		return p
+	}
+	return nil
+}
+
+func kindRank(p *geo.Place) int {
+	if p.Kind == geo.City {
+		return 2
+	}
+	return 1
+}
+
+// placeIn returns the first place in a sentence that meets a boost
+// condition (capital, major_city), as a string, or "".
+func (s *Set) placeIn(d *doc, sent int32, cond string) string {
+	if s.gaz == nil {
+		return ""
+	}
+	sn := d.sents[sent]
+	for _, m := range s.gaz.Find(d.text[sn.start:sn.end]) {
+		p := m.Place
+		if p.Kind != geo.City || m.Demonym {
+			continue
+		}
+		switch cond {
+		case "capital":
+			if p.Capital {
+				return p.String()
+			}
+		case "major_city":
+			if p.Major() || p.AdminCapital {
+				return p.String()
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,366 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// atom is one word position of a compiled term.
+type atom struct {
+	kind uint8 // atomStem, atomSurf, atomNum
+	id   int32 // stem or surface id
+	min  int32 // for atomNum: the smallest value that matches
+}
+
+const (
+	atomStem uint8 = iota
+	atomSurf
+	atomNum
+)
+
+// cterm is a compiled term: a sequence of atoms matched on consecutive words
+// of one sentence.
+type cterm struct {
+	text  string
+	atoms []atom
+}
+
+// ref says what a term hit means to whom.
+type ref struct {
+	kind uint8 // refLeaf, refSup, refGlobal, refCue, refBoost
+	rule int32
+	idx  int32
+}
+
+const (
+	refLeaf uint8 = iota
+	refSup
+	refGlobal
+	refCue
+	refBoost
+)
+
+// Cue kinds, indexes of Set.cueNames.
+const (
+	cueNegation = iota
+	cueDenial
+	cueHedge
+	cueHistorical
+	cueReset
+	numCues
+)
+
+var cueNames = [numCues]string{"negation", "denial", "hedge", "historical", "reset"}
+
+// cnode is a compiled condition.
+type cnode struct {
+	leaf           int32 // leaf index within the rule, or -1
+	all, any, none []*cnode
+}
+
+// crule is a compiled rule.
+type crule struct {
+	*Rule
+	root    *cnode
+	nLeaves int
+	globals []int32 // global suppressors that apply
+}
+
+// compiler builds a Set. Terms are deduplicated across rules, so a word used
+// by a hundred rules is looked up once per token.
+type compiler struct {
+	s       *Set
+	lists   map[string][]string
+	termIDs map[string]int32
+	probs   *problems
+}
+
+func newSet() *Set {
+	return &Set{
+		stemIDs:  map[string]int32{},
+		surfIDs:  map[string]int32{},
+		prefixes: make([]bool, prefixSpace),
+		cache:    &stemCache{m: map[string]int32{}},
+	}
+}
+
+// compile turns parsed files into a Set, or reports every problem found.
+func compile(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {
+	s := newSet()
+	s.sources = sources
+	c := &compiler{s: s, lists: map[string][]string{}, termIDs: map[string]int32{}}
+	var all Problems
+	lex := Lexicon{Lists: map[string][]string{}, Cues: map[string][]string{}}
+	listFile := map[string]string{}
+	for _, name := range order {
+		f := files[name]
+		for k, v := range f.lex.Lists {
+			if prev, dup := listFile[k]; dup {
+				all = append(all, Problem{File: name, Field: "lists." + k, Msg: "list already defined in " + prev})
+				continue
+			}
+			listFile[k] = name
+			lex.Lists[k] = v
+		}
+		for k, v := range f.lex.Cues {
+			lex.Cues[k] = append(lex.Cues[k], v...)
+		}
+		lex.Suppress = append(lex.Suppress, f.lex.Suppress...)
+	}
+	c.lists = lex.Lists
+	s.lexicon = lex
+	// Cues.
+	for k, name := range cueNames {
+		for _, t := range lex.Cues[name] {
+			c.probs = &problems{file: "cues"}
+			c.addTerm(t, ref{kind: refCue, idx: int32(k)}, 0, "cues."+name)
+			all = append(all, c.probs.list...)
+		}
+	}
+	// Global suppressors.
+	globalIDs := map[string]bool{}
+	for gi, g := range lex.Suppress {
+		if g.ID != "" {
+			globalIDs[g.ID] = true
+		}
+		for _, t := range g.Terms {
+			c.probs = &problems{file: "suppress"}
+			c.addTerm(t, ref{kind: refGlobal, idx: int32(gi)}, g.Line, "suppress")
+			all = append(all, c.probs.list...)
+		}
+	}
+	// Rules.
+	ids := map[string]string{}
+	for _, name := range order {
+		for _, r := range files[name].rules {
+			c.probs = &problems{file: name}
+			if prev, dup := ids[r.ID]; dup && r.ID != "" {
+				c.probs.add(r.Line, "id", "duplicate rule id %q (first defined in %s)", r.ID, prev)
+			}
+			ids[r.ID] = fmt.Sprintf("%s:%d", name, r.Line)
+			if !r.Enabled {
+				all = append(all, c.probs.list...)
+				s.disabled = append(s.disabled, r)
+				continue
+			}
+			ri := int32(len(s.rules))
+			cr := &crule{Rule: r}
+			if r.Match != nil {
+				cr.root = c.cond(r.Match, cr, ri, "match")
+			}
+			for si, sup := range r.Unless {
+				for _, t := range sup.Terms {
+					c.addTerm(t, ref{kind: refSup, rule: ri, idx: int32(si)}, sup.Line, "unless")
+				}
+			}
+			for bi, b := range r.Boosts {
+				for _, t := range b.Terms {
+					c.addTerm(t, ref{kind: refBoost, rule: ri, idx: int32(bi)}, b.Line, "boosts")
+				}
+			}
+			except := map[string]bool{}
+			for _, e := range r.Except {
+				if !globalIDs[e] {
+					c.probs.add(r.Line, "except", "no global suppressor with id %q", e)
+				}
+				except[e] = true
+			}
+			for gi, g := range lex.Suppress {
+				if g.ID == "" || !except[g.ID] {
+					cr.globals = append(cr.globals, int32(gi))
+				}
+			}
+			if r.Category == "de_escalation" && r.Severity != SevNone {
+				c.probs.add(r.Line, "severity", "de_escalation rules must have severity none")
+			}
+			s.rules = append(s.rules, cr)
+			all = append(all, c.probs.list...)
+		}
+	}
+	if len(all) > 0 {
+		return nil, all.sorted()
+	}
+	s.version = s.hash(files, order)
+	return s, nil
+}
+
+func (c *compiler) cond(cd *Cond, cr *crule, ri int32, path string) *cnode {
+	n := &cnode{leaf: -1}
+	if len(cd.Terms) > 0 {
+		n.leaf = int32(cr.nLeaves)
+		cr.nLeaves++
+		for _, t := range cd.Terms {
+			c.addTerm(t, ref{kind: refLeaf, rule: ri, idx: n.leaf}, cd.Line, path)
+		}
+		return n
+	}
+	for i, k := range cd.All {
+		n.all = append(n.all, c.cond(k, cr, ri, fmt.Sprintf("%s.all[%d]", path, i)))
+	}
+	for i, k := range cd.Any {
+		n.any = append(n.any, c.cond(k, cr, ri, fmt.Sprintf("%s.any[%d]", path, i)))
+	}
+	for i, k := range cd.None {
+		n.none = append(n.none, c.cond(k, cr, ri, fmt.Sprintf("%s.none[%d]", path, i)))
+	}
+	return n
+}
+
+// addTerm compiles one term (expanding "@list" references) and records what
+// a hit on it means.
+func (c *compiler) addTerm(t string, r ref, line int, field string) {
+	t = strings.TrimSpace(t)
+	if strings.HasPrefix(t, "@") {
+		list, ok := c.lists[t[1:]]
+		if !ok {
+			c.probs.add(line, field, "unknown list %q", t)
+			return
+		}
+		for _, lt := range list {
+			if strings.HasPrefix(lt, "@") {
+				c.probs.add(line, field, "list %q refers to another list (%s): lists do not nest", t, lt)
+				continue
+			}
+			c.addTerm(lt, r, line, field)
+		}
+		return
+	}
+	atoms, err := c.atoms(t)
+	if err != nil {
+		c.probs.add(line, field, "term %q: %v", t, err)
+		return
+	}
+	key := atomsKey(atoms)
+	id, ok := c.termIDs[key]
+	if !ok {
+		id = int32(len(c.s.terms))
+		c.termIDs[key] = id
+		c.s.terms = append(c.s.terms, cterm{text: t, atoms: atoms})
+		c.s.termRefs = append(c.s.termRefs, nil)
+		first := atoms[0]
+		switch first.kind {
+		case atomStem:
+			c.s.postStem = growTo(c.s.postStem, int(first.id))
+			c.s.postStem[first.id] = append(c.s.postStem[first.id], id)
+		case atomSurf:
+			c.s.postSurf = growTo(c.s.postSurf, int(first.id))
+			c.s.postSurf[first.id] = append(c.s.postSurf[first.id], id)
+		case atomNum:
+			c.s.numTerms = append(c.s.numTerms, id)
+		}
+	}
+	for _, existing := range c.s.termRefs[id] {
+		if existing == r {
+			return
+		}
+	}
+	c.s.termRefs[id] = append(c.s.termRefs[id], r)
+}
+
+func growTo(p [][]int32, i int) [][]int32 {
+	for len(p) <= i {
+		p = append(p, nil)
+	}
+	return p
+}
+
+// atoms splits a term into atoms. Syntax per word: "word" is matched by stem
+// (close = closed = closing = closure), "=word" by exact form (=storm does not
+// match "storming"), "#N+" by any number >= N ("#10+" matches 12, "dozens").
+func (c *compiler) atoms(t string) ([]atom, error) {
+	var out []atom
+	for _, field := range strings.Fields(t) {
+		switch {
+		case strings.HasPrefix(field, "#"):
+			spec := strings.TrimSuffix(field[1:], "+")
+			min := int32(0)
+			if spec != "" {
+				v, ok := parseNumber([]byte(spec))
+				if !ok || !strings.HasSuffix(field, "+") {
+					return nil, fmt.Errorf("number atom %q: want #N+ (e.g. #10+) or #", field)
+				}
+				min = v
+			}
+			out = append(out, atom{kind: atomNum, min: min})
+		case strings.HasPrefix(field, "="):
+			for _, w := range c.words(field[1:]) {
+				out = append(out, atom{kind: atomSurf, id: c.s.surfID(w)})
+			}
+		default:
+			for _, w := range c.words(field) {
+				st := stemWord(w)
+				out = append(out, atom{kind: atomStem, id: c.s.stemID(st)})
+				c.s.prefixes[prefixKey(w)] = true
+				c.s.prefixes[prefixKey(st)] = true
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no words")
+	}
+	return out, nil
+}
+
+// words splits a term the way the tokenizer splits text.
+func (c *compiler) words(s string) []string {
+	lx := lexer{text: s}
+	lx.tokenize()
+	out := make([]string, 0, len(lx.toks))
+	for _, tk := range lx.toks {
+		raw := s[tk.start:tk.end]
+		ascii := true
+		for i := 0; i < len(raw); i++ {
+			if raw[i] >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+		}
+		out = append(out, string(normalizeWord(nil, raw, ascii)))
+	}
+	return out
+}
+
+func (s *Set) stemID(st string) int32 {
+	if id, ok := s.stemIDs[st]; ok {
+		return id
+	}
+	id := int32(len(s.stemIDs))
+	s.stemIDs[st] = id
+	return id
+}
+
+func (s *Set) surfID(w string) int32 {
+	if id, ok := s.surfIDs[w]; ok {
+		return id
+	}
+	id := int32(len(s.surfIDs))
+	s.surfIDs[w] = id
+	return id
+}
+
+func atomsKey(as []atom) string {
+	var b strings.Builder
+	for _, a := range as {
+		fmt.Fprintf(&b, "%d:%d:%d ", a.kind, a.id, a.min)
+	}
+	return b.String()
+}
+
+// hash is the rule-set version: a short digest of every file's name and
+// content, so a verdict names exactly the rules that produced it.
+func (s *Set) hash(files map[string]*file, order []string) string {
+	h := sha256.New()
+	names := append([]string(nil), order...)
+	sort.Strings(names)
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write(s.sources[n])
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}

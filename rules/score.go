@@ -1,0 +1,687 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/report"
+)
+
+type termHit struct{ term, first, last int32 }
+type leafHit struct{ leaf, first, last int32 }
+type supHit struct{ rule, sup, term, tok int32 } // rule -1: global suppressor
+type cueHit struct{ kind, first, last int32 }
+type boostHit struct{ rule, boost, tok int32 }
+
+// scratch is per-call working memory, pooled so that scoring allocates
+// little beyond its result.
+type scratch struct {
+	lx        lexer
+	leafHits  [][]leafHit
+	touched   []int32
+	supHits   []supHit
+	cueHits   []cueHit
+	boostHits []boostHit
+	present   []bool
+}
+
+func (s *Set) getScratch() *scratch {
+	if v := s.pool.Get(); v != nil {
+		return v.(*scratch)
+	}
+	return &scratch{leafHits: make([][]leafHit, len(s.rules))}
+}
+
+func (s *Set) putScratch(sc *scratch) {
+	if cap(sc.lx.toks) > 1<<16 { // do not keep huge buffers after a 10 MB report
+		sc.lx.toks = nil
+		sc.lx.sents = nil
+	}
+	s.pool.Put(sc)
+}
+
+// doc is the scored text with its layout.
+type doc struct {
+	text    string
+	textOff int // offset of the body in text (title + "\n\n")
+	hasBody bool
+	toks    []token
+	sents   []sentSpan
+	refYear int
+}
+
+// Score evaluates every enabled rule against the report and returns the
+// verdict with its evidence. It never fails: any text, however large or
+// malformed, gets a verdict.
+func (s *Set) Score(r report.Report) Result {
+	r = r.Sanitize()
+	sc := s.getScratch()
+	defer s.putScratch(sc)
+
+	d := doc{text: r.Text}
+	if r.Title != "" {
+		d.text = r.Title + "\n\n" + r.Text
+		d.textOff = len(r.Title) + 2
+	}
+	d.hasBody = r.Text != ""
+	sc.lx = lexer{text: d.text, toks: sc.lx.toks[:0], sents: sc.lx.sents[:0], buf: sc.lx.buf[:0], set: s}
+	sc.lx.tokenize()
+	d.toks, d.sents = sc.lx.toks, sc.lx.sents
+	markNonCounts(&d)
+	d.refYear = refYear(r.Published, d.toks)
+
+	s.match(sc, &d)
+	res := s.evaluate(sc, &d)
+	res.RulesVersion = s.version
+	return res
+}
+
+func refYear(published time.Time, toks []token) int {
+	if !published.IsZero() {
+		return published.Year()
+	}
+	y := 0
+	for _, t := range toks {
+		if t.num >= 1900 && t.num <= 2100 && int(t.num) > y && t.end-t.start == 4 {
+			y = int(t.num)
+		}
+	}
+	return y
+}
+
+// match finds every term occurrence and files it under the rules,
+// suppressors, cues and boosts that use the term.
+func (s *Set) match(sc *scratch, d *doc) {
+	for _, ri := range sc.touched {
+		sc.leafHits[ri] = sc.leafHits[ri][:0]
+	}
+	sc.touched = sc.touched[:0]
+	sc.supHits = sc.supHits[:0]
+	sc.cueHits = sc.cueHits[:0]
+	sc.boostHits = sc.boostHits[:0]
+	if len(sc.leafHits) < len(s.rules) {
+		sc.leafHits = make([][]leafHit, len(s.rules))
+	}
+	toks := d.toks
+	for i := range toks {
+		tk := &toks[i]
+		if tk.stem >= 0 && int(tk.stem) < len(s.postStem) {
+			for _, t := range s.postStem[tk.stem] {
+				s.tryTerm(sc, d, t, i)
+			}
+		}
+		if tk.surf >= 0 && int(tk.surf) < len(s.postSurf) {
+			for _, t := range s.postSurf[tk.surf] {
+				s.tryTerm(sc, d, t, i)
+			}
+		}
+		if tk.num >= 0 && !isYear(d, i) {
+			for _, t := range s.numTerms {
+				if tk.num >= s.terms[t].atoms[0].min {
+					s.tryTerm(sc, d, t, i)
+				}
+			}
+		}
+	}
+}
+
+func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
+	atoms := s.terms[t].atoms
+	toks := d.toks
+	sent := toks[i].sent
+	for k := 1; k < len(atoms); k++ {
+		j := i + k
+		if j >= len(toks) || toks[j].sent != sent || !atomMatches(atoms[k], &toks[j]) {
+			return
+		}
+	}
+	first, last := int32(i), int32(i+len(atoms)-1)
+	for _, rf := range s.termRefs[t] {
+		switch rf.kind {
+		case refLeaf:
+			if len(sc.leafHits[rf.rule]) == 0 {
+				sc.touched = append(sc.touched, rf.rule)
+			}
+			sc.leafHits[rf.rule] = append(sc.leafHits[rf.rule], leafHit{leaf: rf.idx, first: first, last: last})
+		case refSup:
+			sc.supHits = append(sc.supHits, supHit{rule: rf.rule, sup: rf.idx, term: t, tok: first})
+		case refGlobal:
+			sc.supHits = append(sc.supHits, supHit{rule: -1, sup: rf.idx, term: t, tok: first})
+		case refCue:
+			sc.cueHits = append(sc.cueHits, cueHit{kind: rf.idx, first: first, last: last})
+		case refBoost:
+			sc.boostHits = append(sc.boostHits, boostHit{rule: rf.rule, boost: rf.idx, tok: first})
+		}
+	}
+}
+
+func atomMatches(a atom, tk *token) bool {
+	switch a.kind {
+	case atomStem:
+		return tk.stem == a.id
+	case atomSurf:
+		return tk.surf == a.id
+	default:
+		return tk.num >= a.min
+	}
+}
+
+// candidate is one place where a rule's condition holds.
+type candidate struct {
+	first, last int32
+	sent        int32
+}
+
+// evaluate turns hits into evidence and the report verdict.
+func (s *Set) evaluate(sc *scratch, d *doc) Result {
+	res := Result{Categories: []string{}, Evidence: []Evidence{}}
+	// Rules are evaluated in rule order so output is deterministic.
+	touched := append([]int32(nil), sc.touched...)
+	sort.Slice(touched, func(i, j int) bool { return touched[i] < touched[j] })
+	negatedCats := map[string]bool{}
+	for _, ri := range touched {
+		cr := s.rules[ri]
+		var kept []Evidence
+		for _, c := range s.candidates(sc, d, cr) {
+			ev, dropped := s.judge(sc, d, ri, cr, c)
+			if dropped {
+				if ev.Modality == Negated {
+					negatedCats[cr.Category] = true
+				}
+				res.Suppressed = append(res.Suppressed, ev)
+				continue
+			}
+			kept = append(kept, ev)
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		// One piece of evidence per rule: the strongest, earliest.
+		best := kept[0]
+		for _, ev := range kept[1:] {
+			if rank(ev) > rank(best) {
+				best = ev
+			}
+		}
+		res.Evidence = append(res.Evidence, best)
+	}
+	s.aggregate(&res, d, negatedCats)
+	return res
+}
+
+// rank orders kept evidence of one rule: asserted beats contested beats
+// downgraded; then higher severity.
+func rank(ev Evidence) int {
+	r := int(ev.Severity)
+	switch ev.Action {
+	case Keep, "":
+		r += 30
+	case Contest:
+		r += 20
+	case Downgrade:
+		r += 10
+	}
+	return r
+}
+
+// candidates evaluates a rule's condition in each scope unit that has hits.
+func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
+	hits := sc.leafHits[s.ruleIndex(cr)]
+	if len(hits) == 0 {
+		return nil
+	}
+	unitOf := func(h leafHit) int32 {
+		switch cr.Scope {
+		case "paragraph":
+			return d.toks[h.first].para
+		case "report":
+			return 0
+		default:
+			return d.toks[h.first].sent
+		}
+	}
+	if cap(sc.present) < cr.nLeaves {
+		sc.present = make([]bool, cr.nLeaves)
+	}
+	present := sc.present[:cr.nLeaves]
+	var out []candidate
+	for start := 0; start < len(hits); {
+		u := unitOf(hits[start])
+		end := start + 1
+		for end < len(hits) && unitOf(hits[end]) == u {
+			end++
+		}
+		group := hits[start:end]
+		start = end
+		clear(present)
+		for _, h := range group {
+			present[h.leaf] = true
+		}
+		if !evalNode(cr.root, present) {
+			continue
+		}
+		first, last, ok := span(cr, group)
+		if !ok {
+			continue
+		}
+		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent})
+	}
+	return out
+}
+
+func (s *Set) ruleIndex(cr *crule) int32 {
+	// Rules are few and this is called once per touched rule; a linear
+	// search keeps crule free of back-pointers.
+	for i, r := range s.rules {
+		if r == cr {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+func evalNode(n *cnode, present []bool) bool {
+	if n.leaf >= 0 {
+		return present[n.leaf]
+	}
+	for _, k := range n.all {
+		if !evalNode(k, present) {
+			return false
+		}
+	}
+	if len(n.any) > 0 {
+		ok := false
+		for _, k := range n.any {
+			if evalNode(k, present) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, k := range n.none {
+		if evalNode(k, present) {
+			return false
+		}
+	}
+	return true
+}
+
+// span returns the words that make the match. With Within set, it is the
+// smallest window holding a hit of every top-level "all" child, and the
+// match fails if that window is wider than Within words.
+func span(cr *crule, group []leafHit) (int32, int32, bool) {
+	if cr.Within <= 0 || len(cr.root.all) == 0 {
+		first, last := group[0].first, group[0].last
+		for _, h := range group {
+			if isNegLeaf(cr.root, h.leaf) {
+				continue
+			}
+			first = min(first, h.first)
+			last = max(last, h.last)
+		}
+		return first, last, true
+	}
+	k := len(cr.root.all)
+	childOf := func(leaf int32) int {
+		for i, c := range cr.root.all {
+			if containsLeaf(c, leaf) {
+				return i
+			}
+		}
+		return -1
+	}
+	counts := make([]int, k)
+	covered := 0
+	bestFirst, bestLast := int32(-1), int32(-1)
+	lo := 0
+	for hi := 0; hi < len(group); hi++ {
+		ci := childOf(group[hi].leaf)
+		if ci < 0 {
+			continue
+		}
+		if counts[ci] == 0 {
+			covered++
+		}
+		counts[ci]++
+		for covered == k {
+			lci := childOf(group[lo].leaf)
+			first := group[lo].first
+			last := group[hi].last
+			for _, h := range group[lo : hi+1] {
+				last = max(last, h.last)
+			}
+			if bestFirst < 0 || last-first < bestLast-bestFirst {
+				bestFirst, bestLast = first, last
+			}
+			if lci >= 0 {
+				counts[lci]--
+				if counts[lci] == 0 {
+					covered--
+				}
+			}
+			lo++
+		}
+	}
+	if bestFirst < 0 || int(bestLast-bestFirst) > cr.Within {
+		return 0, 0, false
+	}
+	return bestFirst, bestLast, true
+}
+
+func containsLeaf(n *cnode, leaf int32) bool {
+	if n.leaf >= 0 {
+		return n.leaf == leaf
+	}
+	for _, ks := range [][]*cnode{n.all, n.any, n.none} {
+		for _, k := range ks {
+			if containsLeaf(k, leaf) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isNegLeaf(n *cnode, leaf int32) bool {
+	for _, k := range n.none {
+		if containsLeaf(k, leaf) {
+			return true
+		}
+	}
+	for _, ks := range [][]*cnode{n.all, n.any} {
+		for _, k := range ks {
+			if k.leaf < 0 && isNegLeaf(k, leaf) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// field maps a byte range of the scored text to the report field it is in.
+func (d *doc) field(start, end int32) (string, int, int) {
+	if d.textOff > 0 && int(start) < d.textOff {
+		return "title", int(start), min(int(end), d.textOff-2)
+	}
+	return "text", int(start) - d.textOff, int(end) - d.textOff
+}
+
+// judge decides what a candidate becomes: its modality, the suppressors that
+// apply, boosts, and the resulting evidence. dropped reports a hit that does
+// not count.
+func (s *Set) judge(sc *scratch, d *doc, ri int32, cr *crule, c candidate) (Evidence, bool) {
+	sent := d.sents[c.sent]
+	fieldName, fs, fe := d.field(sent.start, sent.end)
+	ev := Evidence{
+		Rule:     cr.ID,
+		Category: cr.Category,
+		Severity: cr.Severity,
+		Sentence: d.text[sent.start:sent.end],
+		Field:    fieldName,
+		Start:    fs,
+		End:      fe,
+		Match:    d.text[d.toks[c.first].start:d.toks[c.last].end],
+		Action:   Keep,
+	}
+	var whys []string
+	whys = append(whys, "matched "+quote(ev.Match))
+	mod, cue := s.modality(sc, d, c)
+	ev.Modality = mod
+	action := Keep
+	if mod != Asserted {
+		action = defaultModalityAction(mod)
+		if a, ok := cr.Modality[mod]; ok {
+			action = a
+		}
+		whys = append(whys, string(mod)+" by "+quote(cue)+" → "+string(action))
+	}
+	for si, sup := range cr.Unless {
+		if a, why, ok := s.suppressed(sc, d, c, ri, int32(si), sup); ok {
+			action = stronger(action, a)
+			whys = append(whys, why)
+		}
+	}
+	for _, gi := range cr.globals {
+		if a, why, ok := s.suppressed(sc, d, c, -1, gi, s.lexicon.Suppress[gi]); ok {
+			action = stronger(action, a)
+			whys = append(whys, why)
+		}
+	}
+	ev.Action = action
+	switch action {
+	case Drop:
+		ev.Why = strings.Join(whys, "; ")
+		return ev, true
+	case Downgrade:
+		ev.Category = "threat"
+		ev.Severity = SevLow
+	case Contest:
+		ev.Contested = true
+	}
+	if action != Downgrade {
+		for bi, b := range cr.Boosts {
+			if why, ok := s.boost(sc, d, c, ri, int32(bi), b); ok {
+				if b.Severity > ev.Severity {
+					ev.Severity = b.Severity
+				}
+				if b.Raise > 0 {
+					ev.Severity = min(SevCritical, ev.Severity+Severity(b.Raise))
+				}
+				whys = append(whys, why)
+			}
+		}
+	}
+	ev.Weight = float64(ev.Severity)
+	ev.Why = cr.ID + ": " + strings.Join(whys, "; ")
+	return ev, false
+}
+
+func defaultModalityAction(m Modality) Action {
+	switch m {
+	case Negated, Historical:
+		return Drop
+	case Hedged:
+		return Downgrade
+	}
+	return Keep
+}
+
+func stronger(a, b Action) Action {
+	order := map[Action]int{Keep: 0, Contest: 1, Downgrade: 2, Drop: 3}
+	if order[b] > order[a] {
+		return b
+	}
+	return a
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = report.TruncateBytes(s, 77) + "..."
+	}
+	return "\u201c" + s + "\u201d"
+}
+
+// suppressed reports whether a suppressor applies to a candidate: at least
+// Min distinct suppressor terms in its scope.
+func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup Suppressor) (Action, string, bool) {
+	var seen []int32
+	var example string
+	sent := d.sents[c.sent]
+	for _, h := range sc.supHits {
+		if h.rule != rule || h.sup != idx {
+			continue
+		}
+		tk := d.toks[h.tok]
+		switch sup.Scope {
+		case "sentence":
+			if tk.sent != c.sent {
+				continue
+			}
+		case "paragraph":
+			if tk.para != sent.para {
+				continue
+			}
+		case "title":
+			if d.textOff == 0 || int(tk.start) >= d.textOff {
+				continue
+			}
+		}
+		dup := false
+		for _, t := range seen {
+			if t == h.term {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			seen = append(seen, h.term)
+			if example == "" {
+				example = d.text[tk.start:d.toks[min(int(h.tok)+len(s.terms[h.term].atoms)-1, len(d.toks)-1)].end]
+			}
+		}
+	}
+	name := sup.ID
+	if name == "" {
+		name = "context"
+	}
+	var why string
+	if sup.Absent {
+		if len(seen) >= sup.Min {
+			return Keep, "", false
+		}
+		why = "no " + name + " context in " + sup.Scope + " → " + string(sup.Action)
+	} else {
+		if len(seen) < sup.Min {
+			return Keep, "", false
+		}
+		why = name + " " + quote(example) + " in " + sup.Scope + " → " + string(sup.Action)
+	}
+	if sup.Why != "" {
+		why += " (" + sup.Why + ")"
+	}
+	return sup.Action, why, true
+}
+
+// boost reports whether a boost applies to a kept candidate.
+func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) (string, bool) {
+	inScope := func(tok int32) bool { return b.Scope == "report" || d.toks[tok].sent == c.sent }
+	why := b.Why
+	if b.If != "" {
+		p := s.placeIn(d, c.sent, b.If)
+		if p == "" {
+			return "", false
+		}
+		if why == "" {
+			why = b.If
+		}
+		why += " (" + p + ")"
+	}
+	if b.Casualties > 0 {
+		found := false
+		for i := range d.toks {
+			tk := &d.toks[i]
+			if tk.num < int32(b.Casualties) || !inScope(int32(i)) || isYear(d, i) {
+				continue
+			}
+			if len(b.Terms) == 0 {
+				found = true
+			} else {
+				for _, h := range sc.boostHits {
+					if h.rule == rule && h.boost == idx && d.toks[h.tok].sent == tk.sent && abs(int(h.tok)-i) <= 6 {
+						found = true
+						break
+					}
+				}
+			}
+			if found {
+				if why == "" {
+					why = "casualties"
+				}
+				why += " (" + d.text[tk.start:tk.end] + ")"
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	} else if len(b.Terms) > 0 {
+		found := false
+		for _, h := range sc.boostHits {
+			if h.rule == rule && h.boost == idx && inScope(h.tok) {
+				found = true
+				if why == "" {
+					why = "boost"
+				}
+				why += " (" + d.text[d.toks[h.tok].start:d.toks[h.tok].end] + ")"
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	}
+	return why, true
+}
+
+// nonCountUnits are words after a number that make it a measure, an age, a
+// date or money rather than a count of people.
+var nonCountUnits = map[string]bool{
+	"year": true, "years": true, "month": true, "months": true, "week": true, "weeks": true, "day": true,
+	"days": true, "hour": true, "hours": true, "minute": true, "minutes": true, "percent": true, "per": true,
+	"km": true, "kilometres": true, "kilometers": true, "kilometre": true, "kilometer": true, "miles": true,
+	"mile": true, "metres": true, "meters": true, "metre": true, "meter": true, "am": true, "pm": true, "a": true,
+	"p": true, "kg": true, "tonnes": true, "tons": true, "mm": true, "cm": true, "degrees": true, "points": true,
+	"seats": true, "billion": true, "dollars": true, "euros": true, "pounds": true, "th": true, "st": true,
+	"nd": true, "rd": true, "centimetres": true, "centimeters": true, "games": true, "goals": true, "times": true,
+	"gb": true, "mb": true, "mph": true, "feet": true, "ft": true,
+}
+
+// markNonCounts clears the numeric value of numbers that are not counts:
+// "a 14-year-old", "40 centimetres", "$10", "5 p.m.".
+func markNonCounts(d *doc) {
+	for i := range d.toks {
+		tk := &d.toks[i]
+		if tk.num < 0 {
+			continue
+		}
+		if tk.start > 0 {
+			switch d.text[tk.start-1] {
+			case '$', '#':
+				tk.num = -1
+				continue
+			}
+			if r, _ := utf8.DecodeLastRuneInString(d.text[:tk.start]); r == '€' || r == '£' || r == '¥' {
+				tk.num = -1
+				continue
+			}
+		}
+		if i+1 < len(d.toks) && d.toks[i+1].sent == tk.sent {
+			next := d.toks[i+1]
+			if next.end-next.start <= 11 && nonCountUnits[strings.ToLower(d.text[next.start:next.end])] {
+				tk.num = -1
+				continue
+			}
+			if gap := d.text[tk.end:next.start]; strings.Contains(gap, "%") {
+				tk.num = -1
+			}
+		}
+	}
+}
+
+// isYear reports whether token i looks like a year rather than a count.
+func isYear(d *doc, i int) bool {
+	tk := d.toks[i]
+	return tk.num >= 1900 && tk.num <= 2100 && tk.end-tk.start == 4
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
