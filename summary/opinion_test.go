@@ -27,7 +27,7 @@ func TestSecondOpinionVeto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SecondOpinion: %v", err)
 	}
-	final, reason := Combine(borderline, &op, h.s.opts.SecondOpinion.Policy)
+	final, reason := Combine(borderline, &op, h.s.Policy())
 	if final.Alert || !strings.Contains(reason, "vetoed") {
 		t.Errorf("Combine = %+v %q", final, reason)
 	}
@@ -67,7 +67,7 @@ func TestSecondOpinionInjection(t *testing.T) {
 	if n := len(h.srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent for a suspect report", n)
 	}
-	final, _ := Combine(borderline, nil, h.s.opts.SecondOpinion.Policy)
+	final, _ := Combine(borderline, nil, h.s.Policy())
 	if !final.Alert {
 		t.Error("verdict changed")
 	}
@@ -103,7 +103,7 @@ func TestSecondOpinionBadAnswers(t *testing.T) {
 }
 
 func fmtOpinionSystem() string {
-	return strings.Replace(opinionSystemPrompt, "%s", strings.Join(DefaultCategories, ", "), 1)
+	return strings.Replace(opinionSystemPrompt, "%s", strings.Join(DefaultCategories(), ", "), 1)
 }
 
 func TestSecondOpinionDropsUnknownsWithNotes(t *testing.T) {

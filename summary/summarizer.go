@@ -78,10 +78,13 @@ type OpinionOptions struct {
 	Categories []string
 }
 
-// DefaultCategories is the corpus vocabulary, used when the app passes none.
-var DefaultCategories = []string{"airport_closure", "airspace_closure", "withdrawal", "evacuation", "offensive",
-	"territory_seized", "airstrike", "shelling", "mobilization", "reinforcement", "border_closure", "route_closure",
-	"state_of_emergency", "mass_casualty", "civilian_harm", "ceasefire_breach", "threat", "de_escalation"}
+// DefaultCategories returns the corpus vocabulary, used when the app passes
+// none. A function, not a variable, so no caller can change it for everyone.
+func DefaultCategories() []string {
+	return []string{"airport_closure", "airspace_closure", "withdrawal", "evacuation", "offensive",
+		"territory_seized", "airstrike", "shelling", "mobilization", "reinforcement", "border_closure", "route_closure",
+		"state_of_emergency", "mass_casualty", "civilian_harm", "ceasefire_breach", "threat", "de_escalation"}
+}
 
 // Summary is a summary and how it was made.
 type Summary struct {
@@ -111,7 +114,6 @@ type Summarizer struct {
 	model  *model // nil: extractive only
 	cache  *lru
 	stats  counters
-	cats   map[string]bool
 }
 
 // New validates opts and builds a Summarizer. It does not contact the model:
@@ -123,10 +125,7 @@ func New(opts Options, logger *slog.Logger) (*Summarizer, error) {
 	if err := applyDefaults(&opts); err != nil {
 		return nil, err
 	}
-	s := &Summarizer{opts: opts, logger: logger.With("component", "summary"), cache: newLRU(opts.CacheSize), cats: map[string]bool{}}
-	for _, c := range opts.SecondOpinion.Categories {
-		s.cats[c] = true
-	}
+	s := &Summarizer{opts: opts, logger: logger.With("component", "summary"), cache: newLRU(opts.CacheSize)}
 	if opts.BaseURL == "" {
 		return s, nil
 	}
@@ -207,11 +206,15 @@ func applyDefaults(o *Options) error {
 		o.Clock = SystemClock{}
 	}
 	if len(o.SecondOpinion.Categories) == 0 {
-		o.SecondOpinion.Categories = DefaultCategories
+		o.SecondOpinion.Categories = DefaultCategories()
 	}
 	o.SecondOpinion.Policy = o.SecondOpinion.Policy.withDefaults()
 	return nil
 }
+
+// Policy returns the second-opinion policy in force (defaults applied), to
+// pass to Combine.
+func (s *Summarizer) Policy() Policy { return s.opts.SecondOpinion.Policy }
 
 // Enabled reports whether a model is configured.
 func (s *Summarizer) Enabled() bool { return s.model != nil }
