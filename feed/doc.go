@@ -18,6 +18,8 @@
 //     whole: a Content-Length above the cap is refused before reading and a
 //     chunked body stops being read one byte past the cap);
 //   - follows at most MaxRedirects redirects and treats a loop as an error;
+//   - fetches article pages (full text) only from public addresses: their
+//     links come from the feed's author, not from the operator;
 //   - waits for a per-host slot: at most PerHostConcurrency requests run
 //     against one host at a time across every fetch sharing the Fetcher,
 //     feeds and article pages alike.
@@ -33,7 +35,7 @@
 //
 // Every failed fetch returns a *Error whose Kind says what went wrong in
 // words an operator can act on (dns, connect, timeout, tls, http_status,
-// too_large, redirect, parse, file, invalid_url, canceled, network), whether
+// too_large, redirect, parse, file, invalid_url, blocked, canceled, network), whether
 // trying again later may help (Retryable), the HTTP status and Retry-After
 // when there was one, and wraps the cause for errors.Is/As. URLs in errors
 // and logs are redacted: userinfo is dropped and every query value replaced,

@@ -28,6 +28,7 @@ const (
 	KindParse      Kind = "parse"       // the body is not a feed we can read
 	KindFile       Kind = "file"        // a file:// feed could not be read
 	KindInvalidURL Kind = "invalid_url" // the configured URL is unusable
+	KindBlocked    Kind = "blocked"     // an article link pointed at a non-public address
 	KindCanceled   Kind = "canceled"    // the caller's context ended (shutdown), not the source's fault
 	KindNetwork    Kind = "network"     // any other transport failure
 )
@@ -105,6 +106,8 @@ func classify(parent context.Context, rawURL string, err error) *Error {
 		e.Retryable = true
 	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooManyRedirects):
 		e.Kind = KindRedirect
+	case errors.Is(err, errBlockedAddress):
+		e.Kind = KindBlocked
 	case errors.Is(err, errBodyTooLarge):
 		e.Kind = KindTooLarge
 	case errors.As(err, &dnsErr):

@@ -90,9 +90,15 @@ type Options struct {
 	// ArticleCacheSize bounds the remembered article extractions (by URL),
 	// so an item is fetched in full once, not on every poll.
 	ArticleCacheSize int
+	// ArticlesAnyAddress lets full-text fetches reach loopback and private
+	// addresses. Off by default: article links are written by the feed's
+	// author, not by the operator (see guardedTransport).
+	ArticlesAnyAddress bool
 	// HTTPClient is optional; its Transport (and Jar) are used, but its
 	// CheckRedirect is replaced by the redirect limit. Tests inject a
-	// Transport whose DialContext fails to simulate DNS failures.
+	// Transport whose DialContext fails to simulate DNS failures. When set,
+	// it is used for article pages too, and the private-address guard is
+	// the caller's business.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	// Now is the clock (Retry-After dates, Fetched times).
@@ -104,11 +110,14 @@ var _ error = (*Error)(nil)
 // Fetcher fetches feeds politely. It is safe for concurrent use; all fetches
 // through one Fetcher share its per-host caps and article cache.
 type Fetcher struct {
-	o        Options
-	client   *http.Client
-	hosts    *hostLimiter
-	log      *slog.Logger
-	articles *articleCache
+	o      Options
+	client *http.Client
+	// articleClient fetches full-text pages; it refuses non-public
+	// addresses unless ArticlesAnyAddress or HTTPClient is set.
+	articleClient *http.Client
+	hosts         *hostLimiter
+	log           *slog.Logger
+	articles      *articleCache
 }
 
 // NewFetcher returns a Fetcher with o's zero fields set to defaults.
@@ -164,12 +173,17 @@ func NewFetcher(o Options) *Fetcher {
 		}
 		return nil
 	}
+	ac := &c
+	if o.HTTPClient == nil && !o.ArticlesAnyAddress {
+		ac = &http.Client{Transport: guardedTransport(o.Timeout, o.PerHostConcurrency), CheckRedirect: c.CheckRedirect}
+	}
 	return &Fetcher{
-		o:        o,
-		client:   &c,
-		hosts:    newHostLimiter(o.PerHostConcurrency),
-		log:      o.Logger.With("component", "feed"),
-		articles: newArticleCache(o.ArticleCacheSize),
+		o:             o,
+		client:        &c,
+		articleClient: ac,
+		hosts:         newHostLimiter(o.PerHostConcurrency),
+		log:           o.Logger.With("component", "feed"),
+		articles:      newArticleCache(o.ArticleCacheSize),
 	}
 }
 
@@ -177,6 +191,7 @@ func NewFetcher(o Options) *Fetcher {
 // it on shutdown so no connection outlives the service.
 func (f *Fetcher) Close() {
 	f.client.CloseIdleConnections()
+	f.articleClient.CloseIdleConnections()
 }
 
 // Fetch fetches and parses s. A failure is always a *Error.
@@ -217,7 +232,7 @@ func (f *Fetcher) Fetch(ctx context.Context, s Source) (Result, error) {
 
 // fetchHTTP performs the conditional GET of a feed and returns its body.
 func (f *Fetcher) fetchHTTP(ctx context.Context, s Source) (Result, []byte, error) {
-	resp, body, err := f.get(ctx, s.URL, "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5", func(h http.Header) {
+	resp, body, err := f.get(ctx, f.client, s.URL, "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5", func(h http.Header) {
 		if s.ETag != "" {
 			h.Set("If-None-Match", s.ETag)
 		}
@@ -251,7 +266,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, s Source) (Result, []byte, erro
 // for the whole exchange, the redirect policy and the size cap. It returns
 // the response (body already read and closed) for 2xx and 304; any other
 // status is an *Error of KindHTTPStatus.
-func (f *Fetcher) get(ctx context.Context, rawURL, accept string, header func(http.Header)) (*http.Response, []byte, error) {
+func (f *Fetcher) get(ctx context.Context, client *http.Client, rawURL, accept string, header func(http.Header)) (*http.Response, []byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, nil, &Error{Kind: KindInvalidURL, URL: RedactURL(rawURL), Err: errors.New("unparseable URL")}
@@ -273,7 +288,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL, accept string, header func(ht
 	if header != nil {
 		header(req.Header)
 	}
-	resp, err := f.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, nil, classify(ctx, rawURL, err)
 	}

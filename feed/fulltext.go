@@ -64,7 +64,7 @@ func (f *Fetcher) fillFullText(ctx context.Context, s Source, rs []report.Report
 // fetchArticle GETs a page (same politeness and caps as feeds) and extracts
 // its main text with readability.
 func (f *Fetcher) fetchArticle(ctx context.Context, rawURL string) (string, error) {
-	resp, body, err := f.get(ctx, rawURL, "text/html, application/xhtml+xml;q=0.9, */*;q=0.5", nil)
+	resp, body, err := f.get(ctx, f.articleClient, rawURL, "text/html, application/xhtml+xml;q=0.9, */*;q=0.5", nil)
 	if err != nil {
 		return "", err
 	}

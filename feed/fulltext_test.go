@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func TestFullText(t *testing.T) {
 	srvURL = srv.URL
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	f := newFetcher(t, Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil))})
+	f := newFetcher(t, Options{ArticlesAnyAddress: true, Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil))})
 	src := Source{ID: "s", URL: srv.URL + "/feed", FullText: true}
 
 	res, err := f.Fetch(context.Background(), src)
@@ -121,7 +122,7 @@ func TestFullTextBudget(t *testing.T) {
 		w.Write([]byte(articlePage))
 	})
 	srvURL = srv.URL
-	f := newFetcher(t, Options{MaxFullTextPerFetch: 2})
+	f := newFetcher(t, Options{MaxFullTextPerFetch: 2, ArticlesAnyAddress: true})
 	res, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/feed", FullText: true})
 	if err != nil {
 		t.Fatal(err)
@@ -134,5 +135,54 @@ func TestFullTextBudget(t *testing.T) {
 	}
 	if articles != 2 || full != 2 {
 		t.Fatalf("budget 2: %d article requests, %d full texts", articles, full)
+	}
+}
+
+// TestFullTextRefusesPrivateAddresses: by default an article link to a
+// loopback address (here the test server itself, standing in for a cloud
+// metadata endpoint or an intranet page) is not followed.
+func TestFullTextRefusesPrivateAddresses(t *testing.T) {
+	var mu sync.Mutex
+	articleHits := 0
+	var srvURL string
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed" {
+			fmt.Fprintf(w, `<rss version="2.0"><channel><title>T</title><item><guid>1</guid><link>%s/latest/meta-data</link><description>teaser</description></item></channel></rss>`, srvURL)
+			return
+		}
+		mu.Lock()
+		articleHits++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(articlePage))
+	})
+	srvURL = srv.URL
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	f := newFetcher(t, Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil))})
+	// The feed itself is operator-configured: loopback is fine for it.
+	res, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/feed", FullText: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reports[0].Text != "teaser" || articleHits != 0 {
+		t.Fatalf("private article fetched: text %q, hits %d", res.Reports[0].Text, articleHits)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "blocked") {
+		t.Errorf("refusal not logged as blocked: %s", logs.String())
+	}
+}
+
+func TestPublicAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1": false, "10.1.2.3": false, "192.168.0.1": false, "172.16.5.5": false, "169.254.169.254": false,
+		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
+		"224.0.0.1": false, "93.184.216.34": true, "2606:2800:220:1::1": true, "::ffff:93.184.216.34": true,
+	} {
+		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		}
 	}
 }
