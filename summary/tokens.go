@@ -16,7 +16,8 @@ var stopwords = func() map[string]bool {
 		can could may might must not no also just only very more most less least some any each every all both
 		either neither other such own same so too which who whom whose what when where why how he she they them
 		their his her him we us our you your i me my mine if because though although however meanwhile yet
-		still again further once up down out off per via said says say told tells according reported`) {
+		still again further once up down out off per via said says say told tells according reported near across
+		along around against between among toward towards outside inside within beyond through throughout`) {
 		m[w] = true
 	}
 	return m

@@ -177,7 +177,7 @@ func checkFacts(text string, g *grounding) string {
 				continue
 			}
 			content++
-			if g.words[nw] || g.words[lw] {
+			if g.words[nw] || g.words[lw] || numberWords[lw] != "" && g.numbers[numberWords[lw]] {
 				grounded++
 			}
 		}
