@@ -1,14 +1,10 @@
 package config
 
 import (
-	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Summary configures alert summaries and the optional model second opinion
@@ -37,11 +33,11 @@ type Summary struct {
 	Model string `yaml:"model"`
 	// APIKey is the bearer token; prefer api_key_file or ${ENV}. May be
 	// empty for local servers. It prints as <secret>.
-	APIKey summarySecret `yaml:"api_key"`
+	APIKey Secret `yaml:"api_key"`
 	// APIKeyFile is read (and trimmed) by validate into APIKey.
 	APIKeyFile string `yaml:"api_key_file"`
 	// Timeout bounds one HTTP request to the model. Default 10s.
-	Timeout summaryDuration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout"`
 	// MaxTokens bounds the model's answer. Default 300.
 	MaxTokens int `yaml:"max_tokens"`
 	// Temperature of sampling, 0..2. Default 0.2 (0 also means the
@@ -53,7 +49,7 @@ type Summary struct {
 	RequestsPerMinute int `yaml:"requests_per_minute"`
 	// Budget is the most the model may delay an alert; after it the
 	// extractive summary is posted. Default 15s.
-	Budget summaryDuration `yaml:"budget"`
+	Budget Duration `yaml:"budget"`
 	// CacheSize bounds the cache of model summaries; -1 disables it.
 	// Default 512.
 	CacheSize int `yaml:"cache_size"`
@@ -126,7 +122,7 @@ func (s *Summary) validate(path string, errs *Errors) {
 			} else if k := strings.TrimSpace(string(b)); k == "" {
 				errs.Add(p("api_key_file"), "%s is empty", s.APIKeyFile)
 			} else {
-				s.APIKey = summarySecret(k)
+				s.APIKey = Secret(k)
 			}
 		}
 	}
@@ -169,10 +165,10 @@ func (s *Summary) validate(path string, errs *Errors) {
 
 func (s *Summary) applyDefaults() {
 	if s.Timeout == 0 {
-		s.Timeout = summaryDuration(defaultSummaryTimeout)
+		s.Timeout = Duration(defaultSummaryTimeout)
 	}
 	if s.Budget == 0 {
-		s.Budget = summaryDuration(defaultSummaryBudget)
+		s.Budget = Duration(defaultSummaryBudget)
 	}
 	if s.MaxTokens == 0 {
 		s.MaxTokens = defaultSummaryMaxTokens
@@ -197,44 +193,3 @@ func (s *Summary) applyDefaults() {
 		so.VetoConfidence = defaultVetoConfidence
 	}
 }
-
-// summaryDuration is a time.Duration written in YAML as "10s", "1m30s".
-// A bare number is rejected: "10" could mean seconds or nanoseconds.
-type summaryDuration time.Duration
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *summaryDuration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration such as \"10s\"", n.Line)
-	}
-	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
-	if err != nil {
-		return fmt.Errorf("line %d: want a duration such as \"10s\", got %q", n.Line, n.Value)
-	}
-	*d = summaryDuration(v)
-	return nil
-}
-
-// MarshalYAML implements yaml.Marshaler.
-func (d summaryDuration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-// String prints the duration as time.Duration does.
-func (d summaryDuration) String() string { return time.Duration(d).String() }
-
-// summarySecret is the API key: it prints, marshals and logs as <secret>.
-type summarySecret string
-
-// Reveal returns the key, for the one place that sends it.
-func (s summarySecret) Reveal() string { return string(s) }
-
-func (s summarySecret) String() string   { return "<secret>" }
-func (s summarySecret) GoString() string { return "<secret>" }
-
-// MarshalText implements encoding.TextMarshaler (JSON, /status).
-func (s summarySecret) MarshalText() ([]byte, error) { return []byte("<secret>"), nil }
-
-// MarshalYAML implements yaml.Marshaler: a dumped config never holds the key.
-func (s summarySecret) MarshalYAML() (any, error) { return "<secret>", nil }
-
-// LogValue implements slog.LogValuer.
-func (s summarySecret) LogValue() slog.Value { return slog.StringValue("<secret>") }
