@@ -1,18 +1,229 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-func cmdRun(_ context.Context, env Env) int {
-	env.Stderr.Write([]byte("not implemented yet\n"))
-	return ExitFailure
+	"github.com/tocsin-alerts/tocsin/app"
+	"github.com/tocsin-alerts/tocsin/config"
+	"github.com/tocsin-alerts/tocsin/store"
+)
+
+// serviceFlags are the flags shared by run, once and status.
+type serviceFlags struct {
+	config, format, rules, db, http, logLevel string
 }
 
-func cmdOnce(_ context.Context, env Env) int {
-	env.Stderr.Write([]byte("not implemented yet\n"))
-	return ExitFailure
+func (f *serviceFlags) register(fs *flag.FlagSet, withRun bool) {
+	fs.StringVar(&f.config, "config", "", "YAML config file (default: none, built-in defaults)")
+	fs.StringVar(&f.db, "db", "", "store: SQLite file path or postgres:// URL (overrides store.dsn)")
+	if withRun {
+		fs.StringVar(&f.format, "format", "", "console output: text or jsonl (overrides console.format)")
+		fs.StringVar(&f.rules, "rules", "", "directory of rule files (overrides rules.dir; default built-in rules)")
+		fs.StringVar(&f.http, "http", "\x00", `HTTP listen address (overrides http.addr; "" disables)`)
+		fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	}
 }
 
-func cmdStatus(_ context.Context, env Env) int {
-	env.Stderr.Write([]byte("not implemented yet\n"))
-	return ExitFailure
+// load reads the config and applies flag overrides, then validates again.
+func (f *serviceFlags) load(env Env) (*config.Config, error) {
+	cfg := config.Default()
+	if f.config != "" {
+		var err error
+		if cfg, err = config.Load(f.config, env.Getenv); err != nil {
+			return nil, err
+		}
+	}
+	if f.db != "" {
+		cfg.Store.DSN = f.db
+	}
+	if f.format != "" {
+		cfg.Console.Format = f.format
+	}
+	if f.rules != "" {
+		cfg.Rules.Dir = f.rules
+	}
+	if f.http != "\x00" {
+		cfg.HTTP.Addr = f.http
+	}
+	if f.logLevel != "" {
+		cfg.Log.Level = f.logLevel
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, c config.Log) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func parseServiceFlags(name string, env Env, withRun bool) (*serviceFlags, *config.Config, int) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var f serviceFlags
+	f.register(fs, withRun)
+	if err := fs.Parse(env.Args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, ExitOK
+		}
+		return nil, nil, ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "tocsin %s: unexpected arguments %q\n", name, fs.Args())
+		return nil, nil, ExitUsage
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin %s: %v\n", name, err)
+		return nil, nil, ExitUsage
+	}
+	return &f, cfg, -1
+}
+
+// cmdRun runs the service until ctx is cancelled (Ctrl-C, SIGTERM).
+func cmdRun(ctx context.Context, env Env) int {
+	_, cfg, code := parseServiceFlags("run", env, true)
+	if code >= 0 {
+		return code
+	}
+	logger := newLogger(env.Stderr, cfg.Log)
+	a, err := app.New(ctx, cfg, app.Deps{Stdout: env.Stdout, Logger: logger, Version: Version})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin run: %v\n", err)
+		return ExitFailure
+	}
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin run: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// cmdOnce runs one poll cycle, delivers, and exits.
+func cmdOnce(ctx context.Context, env Env) int {
+	_, cfg, code := parseServiceFlags("once", env, true)
+	if code >= 0 {
+		return code
+	}
+	cfg.HTTP.Addr = "" // one cycle serves nothing
+	logger := newLogger(env.Stderr, cfg.Log)
+	a, err := app.New(ctx, cfg, app.Deps{Stdout: env.Stdout, Logger: logger, Version: Version})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin once: %v\n", err)
+		return ExitFailure
+	}
+	defer a.Stop()
+	st, sent, err := a.Once(ctx)
+	logger.Info("cycle done", "sources", st.Sources, "failed", st.Failed, "scored", st.Scored, "events", st.Events, "delivered", sent)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin once: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// cmdStatus prints the state kept in the store.
+func cmdStatus(ctx context.Context, env Env) int {
+	_, cfg, code := parseServiceFlags("status", env, false)
+	if code >= 0 {
+		return code
+	}
+	s, err := store.Open(ctx, cfg.Store.DSN, nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin status: %v\n", err)
+		return ExitFailure
+	}
+	defer s.Close()
+	if err := printStatus(ctx, env.Stdout, s, time.Now()); err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin status: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time) error {
+	srcs, err := s.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	ago := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		d := now.Sub(t).Round(time.Second)
+		if d < 0 {
+			return "in " + (-d).String()
+		}
+		return d.String() + " ago"
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tKIND\tLAST SUCCESS\tERRORS\tNEXT POLL\tLAST ERROR")
+	for _, src := range srcs {
+		next := ago(src.NextCheckAt)
+		if !src.Enabled {
+			next = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", src.ID, src.Kind, ago(src.LastSuccessAt), src.ErrorStreak, next,
+			oneLine(src.LastError, 80))
+	}
+	tw.Flush()
+	depth, err := s.OutboxDepth(ctx)
+	if err != nil {
+		return err
+	}
+	states := make([]string, 0, len(depth))
+	for st := range depth {
+		states = append(states, st)
+	}
+	sort.Strings(states)
+	parts := make([]string, len(states))
+	for i, st := range states {
+		parts[i] = fmt.Sprintf("%s %d", st, depth[st])
+	}
+	fmt.Fprintf(w, "\noutbox: %s\n", strings.Join(parts, ", "))
+	open, err := s.OpenIncidents(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "open incidents: %d\n", len(open))
+	ver, _, ok, err := s.Meta(ctx, app.MetaRulesVersion)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		ver = "unknown (never run)"
+	}
+	reload, at, ok, err := s.Meta(ctx, app.MetaRulesReload)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "rules version: %s\n", ver)
+	if ok {
+		fmt.Fprintf(w, "rules last load: %s (%s)\n", oneLine(reload, 300), ago(at))
+	}
+	return nil
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len([]rune(s)) > n {
+		s = string([]rune(s)[:n]) + "…"
+	}
+	return s
 }

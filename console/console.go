@@ -156,7 +156,8 @@ func Card(a alerts.Alert) string {
 			break
 		}
 		fmt.Fprintf(&b, "  evidence: “%s”\n", clean(e.Sentence, 400))
-		fmt.Fprintf(&b, "            rule %s: %s\n", clean(e.Rule, 80), clean(e.Why, 200))
+		why := strings.TrimPrefix(e.Why, e.Rule+": ")
+		fmt.Fprintf(&b, "            rule %s: %s\n", clean(e.Rule, 80), clean(why, 200))
 	}
 	if inc.Contested {
 		b.WriteString("  contested: a denial was found\n")

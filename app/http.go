@@ -1,0 +1,50 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tocsin-alerts/tocsin/feed"
+	"github.com/tocsin-alerts/tocsin/report"
+)
+
+// handler serves /healthz (the process is up), /readyz (running and the
+// store answers), /metrics (the app's own registry) and POST /v1/reports.
+func (a *App) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if !a.isReady() {
+			http.Error(w, "not ready: starting or stopping", http.StatusServiceUnavailable)
+			return
+		}
+		if err := a.Store.Ping(ctx); err != nil {
+			http.Error(w, "not ready: store unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		st := a.Rules.Last()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"ready": true, "rules_version": a.Rules.Version(),
+			"rules_reload_ok": st.OK, "rules_reload_error": st.Err})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Reg, promhttp.HandlerOpts{Registry: a.Reg}))
+	mux.Handle(feed.PushPath, feed.PushHandler(feed.PushOptions{
+		Token:        feed.Secret(a.cfg.HTTP.PushToken.Reveal()),
+		MaxBodyBytes: a.cfg.HTTP.PushMaxBodyBytes,
+		Source:       feed.DefaultPushSource,
+		Logger:       a.log,
+		Now:          a.clock.Now,
+		Sink: func(ctx context.Context, rs []report.Report) error {
+			return a.Poller.Ingest(ctx, feed.DefaultPushSource, rs)
+		},
+	}))
+	return mux
+}

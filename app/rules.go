@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin-alerts/tocsin/poller"
+	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
+)
+
+// Meta names under which rules state is kept in the store for `tocsin status`.
+const (
+	MetaRulesVersion = "rules_version"
+	MetaRulesReload  = "rules_reload"
+)
+
+// metaStore records service facts for status.
+type metaStore interface {
+	SetMeta(ctx context.Context, name, value string, at time.Time) error
+}
+
+// ReloadStatus is the outcome of the last rules load.
+type ReloadStatus struct {
+	At      time.Time
+	OK      bool
+	Err     string
+	Version string
+}
+
+// Rules is the live rule set: scoring reads it through an atomic pointer,
+// reloads parse+validate+compile a new set and swap it in, and a bad edit
+// keeps the old set live and is reported (log, status, metrics).
+type Rules struct {
+	cur    atomic.Pointer[rules.Set]
+	dir    string
+	log    *slog.Logger
+	meta   metaStore
+	now    func() time.Time
+	mu     sync.Mutex
+	last   ReloadStatus
+	result *prometheus.CounterVec
+	ok     prometheus.Gauge
+}
+
+var _ poller.Scorer = (*Rules)(nil)
+
+// NewRules loads the rule set from dir (or the built-in one when dir is
+// empty). A broken rule directory at start is an error: there is no old set
+// to keep.
+func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slog.Logger) (*Rules, error) {
+	r := &Rules{dir: dir, meta: meta, now: time.Now, log: logger.With("component", "rules"),
+		result: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_rules_reload_total",
+			Help: "Rule set loads by result (ok, error)."}, []string{"result"}),
+		ok: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tocsin_rules_last_reload_success",
+			Help: "1 if the last rules reload succeeded, 0 if it failed and the previous rules are still live."}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{r.result, r.ok} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	set, err := r.load()
+	if err != nil {
+		return nil, err
+	}
+	r.cur.Store(set)
+	r.record(context.Background(), ReloadStatus{At: r.now(), OK: true, Version: set.Version()})
+	return r, nil
+}
+
+func (r *Rules) load() (*rules.Set, error) {
+	if r.dir == "" {
+		return rules.Default()
+	}
+	return rules.LoadDir(r.dir)
+}
+
+// Score scores with the live set.
+func (r *Rules) Score(rep report.Report) rules.Result { return r.cur.Load().Score(rep) }
+
+// Version is the live set's version.
+func (r *Rules) Version() string { return r.cur.Load().Version() }
+
+// Last returns the outcome of the last load.
+func (r *Rules) Last() ReloadStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// Reload loads the rules again and swaps them in if they are valid.
+func (r *Rules) Reload(ctx context.Context) error {
+	set, err := r.load()
+	if err != nil {
+		r.log.Error("rules reload failed; previous rules stay live", "dir", r.dir, "error", err, "live_version", r.Version())
+		r.record(ctx, ReloadStatus{At: r.now(), OK: false, Err: err.Error(), Version: r.Version()})
+		return err
+	}
+	old := r.cur.Swap(set)
+	r.log.Info("rules reloaded", "dir", r.dir, "version", set.Version(), "previous_version", old.Version())
+	r.record(ctx, ReloadStatus{At: r.now(), OK: true, Version: set.Version()})
+	return nil
+}
+
+func (r *Rules) record(ctx context.Context, st ReloadStatus) {
+	r.mu.Lock()
+	r.last = st
+	r.mu.Unlock()
+	res := "ok"
+	if !st.OK {
+		res = "error"
+		r.ok.Set(0)
+	} else {
+		r.ok.Set(1)
+	}
+	r.result.WithLabelValues(res).Inc()
+	if r.meta != nil {
+		val := "ok"
+		if !st.OK {
+			val = "error: " + st.Err
+		}
+		if err := r.meta.SetMeta(ctx, MetaRulesVersion, st.Version, st.At); err != nil {
+			r.log.Warn("record rules version", "error", err)
+		}
+		if err := r.meta.SetMeta(ctx, MetaRulesReload, val, st.At); err != nil {
+			r.log.Warn("record rules reload", "error", err)
+		}
+	}
+}
+
+// Watch reloads on every signal from hup and on changes to rule files in
+// the rules directory (debounced: an editor's save is several events), until
+// ctx ends. Without a rules directory only the signal is watched.
+func (r *Rules) Watch(ctx context.Context, hup <-chan os.Signal, debounce time.Duration) {
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	if r.dir != "" {
+		w, err := fsnotify.NewWatcher()
+		if err != nil {
+			r.log.Error("cannot watch rules dir; reload with SIGHUP", "error", err)
+		} else {
+			defer w.Close()
+			if err := w.Add(r.dir); err != nil {
+				r.log.Error("cannot watch rules dir; reload with SIGHUP", "dir", r.dir, "error", err)
+			} else {
+				events, errs = w.Events, w.Errors
+			}
+		}
+	}
+	var timer *time.Timer
+	var fire <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			r.log.Info("SIGHUP: reloading rules")
+			r.Reload(ctx)
+		case ev := <-events:
+			ext := strings.ToLower(filepath.Ext(ev.Name))
+			if ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			if timer == nil {
+				timer = time.NewTimer(debounce)
+			} else {
+				timer.Reset(debounce)
+			}
+			fire = timer.C
+		case <-fire:
+			fire = nil
+			r.Reload(ctx)
+		case err := <-errs:
+			r.log.Warn("rules watcher", "error", err)
+		}
+	}
+}
