@@ -1,0 +1,258 @@
+package poller_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/feed"
+	"github.com/tocsin-alerts/tocsin/poller"
+	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/store/storetest"
+)
+
+// Load and latency measurements. They are not timed tests: they assert
+// only correctness (everything scored, every item alerted) and log the
+// figures. Run them with:
+//
+//	TOCSIN_LOAD=1 go test -run 'TestLoad|TestLatency' -v ./poller/
+//
+// TOCSIN_LOAD_RULES=default scores with rules.Default() instead of the
+// keyword scorer.
+
+const envLoad = "TOCSIN_LOAD"
+
+var fillers = []string{
+	"Officials met on Tuesday to discuss the regional budget and school funding.",
+	"The city council approved new cycle lanes after a long public consultation.",
+	"Farmers said the harvest was better than expected despite a dry spring.",
+	"The central bank kept interest rates unchanged, citing stable inflation.",
+	"A new museum wing opened to visitors with a collection of medieval maps.",
+	"Rail operators announced timetable changes for the winter season.",
+}
+
+func loadItem(f, i int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Report %d of feed %d. ", i, f)
+	for k := 0; k < 5; k++ {
+		b.WriteString(fillers[(f+i+k)%len(fillers)])
+		b.WriteByte(' ')
+	}
+	if i%50 == 0 {
+		b.WriteString("Rebel fighters storm Aleppo, witnesses said. ")
+	}
+	return b.String()
+}
+
+func TestLoad1000Feeds(t *testing.T) {
+	if os.Getenv(envLoad) == "" {
+		t.Skip("set " + envLoad + "=1 to run the load measurement")
+	}
+	const feeds, items = 1000, 50
+	pub := time.Now()
+	bodies := make([][]byte, feeds)
+	for f := range feeds {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>Feed %d</title><link>http://127.0.0.1/</link><description>d</description>`, f)
+		for i := range items {
+			fmt.Fprintf(&b, `<item><guid isPermaLink="false">f%d-i%d</guid><title>Item %d of %d</title><link>http://127.0.0.1/f%d/%d</link><description>%s</description><pubDate>%s</pubDate></item>`,
+				f, i, i, f, f, i, html.EscapeString(loadItem(f, i)), pub.Format(time.RFC1123Z))
+		}
+		b.WriteString(`</channel></rss>`)
+		bodies[f] = []byte(b.String())
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
+		if err != nil || n < 0 || n >= feeds {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(bodies[n])
+	}))
+	defer srv.Close()
+
+	s, _ := storetest.SQLite(t)
+	ctx := context.Background()
+	specs := make([]store.SourceSpec, feeds)
+	for f := range feeds {
+		specs[f] = store.SourceSpec{ID: fmt.Sprintf("feed-%04d", f), Kind: poller.KindFeed, URL: fmt.Sprintf("%s/feed/%d", srv.URL, f), Interval: time.Minute}
+	}
+	if err := s.SyncSources(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	var scorer poller.Scorer = &kwScorer{}
+	if os.Getenv("TOCSIN_LOAD_RULES") == "default" {
+		set, err := rules.Default()
+		if err != nil {
+			t.Fatal(err)
+		}
+		scorer = set
+	}
+	rec := &recorder{name: "rec"}
+	disp, _ := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{rec},
+		Backoff: func(int) time.Duration { return time.Second }})
+	workers := 16
+	p, err := poller.New(poller.Options{Store: s, Scorer: scorer, Policy: alerts.DefaultPolicy(), Notifiers: disp.Names(), Wake: disp.Wake,
+		Workers: workers, Backoff: func(int) time.Duration { return time.Minute },
+		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: 30 * time.Second, PerHostConcurrency: workers})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	start := time.Now()
+	st, err := p.Tick(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycle := time.Since(start)
+	sent, err := disp.Drain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Sources != feeds || st.Failed != 0 || st.Scored != feeds*items {
+		t.Fatalf("cycle = %+v; want %d sources, %d scored", st, feeds, feeds*items)
+	}
+	// Second cycle: nothing changed, nothing scored.
+	start2 := time.Now()
+	st2, err := p.Tick(ctx)
+	_ = st2
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := time.Since(start2) // sources not due: a tick with no work
+	t.Logf("cycle: %d feeds x %d items = %d reports scored in %v (%.0f reports/s); events %d, delivered %d; idle tick %v; peak RSS %s; workers %d; scorer %T",
+		feeds, items, st.Scored, cycle.Round(time.Millisecond), float64(st.Scored)/cycle.Seconds(), st.Events, sent, idle.Round(time.Microsecond), peakRSS(), workers, scorer)
+}
+
+// peakRSS reads the process's high-water resident set size (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, ln := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(ln, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(ln, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+// placeScorer alerts on every report, each at a place of its own, so every
+// item opens its own incident and yields one alert.
+type placeScorer struct{}
+
+func (placeScorer) Version() string { return "place-1" }
+func (placeScorer) Score(r report.Report) rules.Result {
+	return rules.Result{Alert: true, Severity: rules.SevHigh, Location: "Place " + r.GUID + ", Testland", Categories: []string{"armed-conflict"},
+		RulesVersion: "place-1", Evidence: []rules.Evidence{{Rule: "all", Sentence: r.Title, Severity: rules.SevHigh}}}
+}
+
+// timedRecorder notes when each alert reached the notifier.
+type timedRecorder struct {
+	mu sync.Mutex
+	at map[string]time.Time // report GUID -> delivery time
+}
+
+func (t *timedRecorder) Name() string { return "timed" }
+func (t *timedRecorder) Notify(_ context.Context, a alerts.Alert) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.at[a.Report.GUID]; !ok {
+		t.at[a.Report.GUID] = time.Now()
+	}
+	return false, nil
+}
+
+// TestLatency publishes 100 items at random moments on 10 loopback feeds
+// polled every 10 s (cron tick every second, the real clock) and measures
+// publish → notifier latency.
+func TestLatency(t *testing.T) {
+	if os.Getenv(envLoad) == "" {
+		t.Skip("set " + envLoad + "=1 to run the latency measurement")
+	}
+	const nFeeds, nItems, interval = 10, 100, 10 * time.Second
+	feedsSrv := make([]*feedServer, nFeeds)
+	s, _ := storetest.SQLite(t)
+	var specs []store.SourceSpec
+	for i := range feedsSrv {
+		feedsSrv[i] = newFeed(t, fmt.Sprintf("F%d", i))
+		specs = append(specs, store.SourceSpec{ID: fmt.Sprintf("f%d", i), Kind: poller.KindFeed, URL: feedsSrv[i].URL, Interval: interval})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.SyncSources(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	rec := &timedRecorder{at: map[string]time.Time{}}
+	disp, _ := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{rec},
+		Backoff: func(int) time.Duration { return time.Second }})
+	pol := alerts.DefaultPolicy()
+	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake,
+		Backoff: func(int) time.Duration { return time.Minute },
+		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: 10 * time.Second})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); disp.Run(ctx) }()
+	go func() { defer wg.Done(); p.Run(ctx, "@every 1s") }()
+	defer wg.Wait()
+	defer cancel()
+
+	published := map[string]time.Time{}
+	var items [nFeeds][]item
+	window := 30 * time.Second
+	offsets := make([]time.Duration, nItems)
+	for i := range offsets {
+		offsets[i] = time.Duration(rand.Int64N(int64(window)))
+	}
+	slices.Sort(offsets)
+	begin := time.Now()
+	for i, off := range offsets {
+		time.Sleep(time.Until(begin.Add(off)))
+		guid := fmt.Sprintf("lat-%03d", i)
+		f := i % nFeeds
+		items[f] = append(items[f], item{guid, "Item " + guid, "Text " + guid, time.Now()})
+		published[guid] = time.Now()
+		feedsSrv[f].set(items[f]...)
+	}
+	deadline := time.Now().Add(3 * interval) // failure guard only
+	for {
+		rec.mu.Lock()
+		n := len(rec.at)
+		rec.mu.Unlock()
+		if n >= nItems || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.at) != nItems {
+		t.Fatalf("delivered %d of %d items", len(rec.at), nItems)
+	}
+	var lat []time.Duration
+	for g, p := range published {
+		lat = append(lat, rec.at[g].Sub(p))
+	}
+	slices.Sort(lat)
+	t.Logf("publish→notifier latency over %d items, %v poll interval, 1s tick: p50 %v, p99 %v, max %v",
+		nItems, interval, lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+}
