@@ -9,6 +9,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/store/storetest"
 )
 
 // TestEndToEndIncidentLifecycle drives two loopback feeds whose items change
@@ -16,8 +17,13 @@ import (
 // sees: one "opened" per incident, an "updated" when another outlet reports
 // it, an "escalated" when severity rises, a "resolved" on de-escalation, and
 // nothing at all for polls that bring nothing new.
+//
+// It runs on SQLite and, when TOCSIN_TEST_POSTGRES_DSN is set, PostgreSQL.
 func TestEndToEndIncidentLifecycle(t *testing.T) {
-	s, _ := sqliteStore(t)
+	storetest.Each(t, lifecycle)
+}
+
+func lifecycle(t *testing.T, s *store.Store) {
 	clock := newClock()
 	rig := newRig(t, s, clock, rigOptions{})
 	wire := newFeed(t, "Wire", item{"w1", "Rebels storm Aleppo", "Rebel fighters storm the city of Aleppo on Friday.", t0})
