@@ -20,6 +20,8 @@ import (
 // serviceFlags are the flags shared by run, once and status.
 type serviceFlags struct {
 	config, format, rules, db, http, logLevel string
+	// httpSet distinguishes --http "" (disable) from no flag.
+	httpSet bool
 }
 
 func (f *serviceFlags) register(fs *flag.FlagSet, withRun bool) {
@@ -28,7 +30,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, withRun bool) {
 	if withRun {
 		fs.StringVar(&f.format, "format", "", "console output: text or jsonl (overrides console.format)")
 		fs.StringVar(&f.rules, "rules", "", "directory of rule files (overrides rules.dir; default built-in rules)")
-		fs.StringVar(&f.http, "http", "\x00", `HTTP listen address (overrides http.addr; "" disables)`)
+		fs.StringVar(&f.http, "http", "", `HTTP listen address (overrides http.addr; "" disables)`)
 		fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
 	}
 }
@@ -51,7 +53,7 @@ func (f *serviceFlags) load(env Env) (*config.Config, error) {
 	if f.rules != "" {
 		cfg.Rules.Dir = f.rules
 	}
-	if f.http != "\x00" {
+	if f.httpSet {
 		cfg.HTTP.Addr = f.http
 	}
 	if f.logLevel != "" {
@@ -84,6 +86,11 @@ func parseServiceFlags(name string, env Env, withRun bool) (*serviceFlags, *conf
 		}
 		return nil, nil, ExitUsage
 	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "http" {
+			f.httpSet = true
+		}
+	})
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "tocsin %s: unexpected arguments %q\n", name, fs.Args())
 		return nil, nil, ExitUsage
