@@ -120,3 +120,22 @@ func TestMissingEnvIsAnError(t *testing.T) {
 		t.Errorf("comment expanded: %v", err)
 	}
 }
+
+// TestExampleConfig: the documented example parses strictly and its values
+// are the defaults it claims.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("../config.example.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d.Sources = []Source{} // "sources: []" in the example
+	got, _ := json.Marshal(c)
+	want, _ := json.Marshal(d)
+	if string(got) != string(want) {
+		t.Errorf("example differs from defaults:\n got %s\nwant %s", got, want)
+	}
+}
