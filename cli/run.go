@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -233,4 +234,35 @@ func oneLine(s string, n int) string {
 		s = string([]rune(s)[:n]) + "…"
 	}
 	return s
+}
+
+// cmdHealthcheck probes a running tocsin's /healthz and exits 0 when it
+// answers 200: the Docker HEALTHCHECK of an image without curl. (Register
+// it in commands() as "healthcheck".)
+func cmdHealthcheck(ctx context.Context, env Env) int {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	u := fs.String("url", "http://127.0.0.1:8080/healthz", "health URL to probe")
+	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	if err := fs.Parse(env.Args); err != nil {
+		return ExitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *u, nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin healthcheck: %v\n", err)
+		return ExitUsage
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin healthcheck: %v\n", err)
+		return ExitFailure
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(env.Stderr, "tocsin healthcheck: %s\n", resp.Status)
+		return ExitFailure
+	}
+	return ExitOK
 }
