@@ -169,8 +169,9 @@ type rig struct {
 }
 
 type rigOptions struct {
-	policy    *alerts.Policy
-	notifiers []*recorder
+	policy       *alerts.Policy
+	notifiers    []*recorder
+	fetchTimeout time.Duration
 }
 
 func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptions) *rig {
@@ -193,9 +194,12 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 		pol = *ro.policy
 	}
 	sc := &kwScorer{}
+	if ro.fetchTimeout == 0 {
+		ro.fetchTimeout = 10 * time.Second
+	}
 	p, err := poller.New(poller.Options{
 		Store: s, Scorer: sc, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake, Clock: clock, Workers: 4,
-		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: 10 * time.Second, Now: clock.Now}), Now: clock.Now},
+		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
 	})
 	if err != nil {

@@ -2,6 +2,8 @@ package poller_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -276,5 +278,51 @@ func TestQuietIncidentResolves(t *testing.T) {
 	}
 	if got := rig.notes[0].kinds(); len(got) != 2 || !strings.HasPrefix(got[1], "resolved:") {
 		t.Fatalf("notifier saw %v", got)
+	}
+}
+
+// TestFaultySourcesDoNotStallOthers: a source that never answers (timeout),
+// one that serves malformed XML and one that is unreachable are each
+// recorded with their error while the healthy feed in the same tick alerts.
+func TestFaultySourcesDoNotStallOthers(t *testing.T) {
+	s, _ := sqliteStore(t)
+	clock := newClock()
+	rig := newRig(t, s, clock, rigOptions{fetchTimeout: 300 * time.Millisecond})
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	junk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte("<rss><channel><item><title>unterminated"))
+	}))
+	defer junk.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // connection refused from now on
+	good := newFeed(t, "Good", item{"g1", "Rebels storm Aleppo", "Rebel fighters storm Aleppo.", t0})
+	err := s.SyncSources(context.Background(), []store.SourceSpec{
+		{ID: "slow", Kind: "feed", URL: slow.URL, Interval: time.Minute},
+		{ID: "junk", Kind: "feed", URL: junk.URL, Interval: time.Minute},
+		{ID: "dead", Kind: "feed", URL: deadURL, Interval: time.Minute},
+		{ID: "good", Kind: "feed", URL: good.URL, Interval: time.Minute},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rig.cycle()
+	if st.Sources != 4 || st.Failed != 3 || len(rig.notes[0].alerts()) != 1 {
+		t.Fatalf("tick = %+v, alerts %d; want 4 polled, 3 failed, 1 alert", st, len(rig.notes[0].alerts()))
+	}
+	for _, id := range []string{"slow", "junk", "dead"} {
+		src, _ := s.Source(context.Background(), id)
+		if src.ErrorStreak != 1 || src.LastError == "" || !src.NextCheckAt.After(clock.Now()) {
+			t.Errorf("%s: streak %d, error %q, next %v", id, src.ErrorStreak, src.LastError, src.NextCheckAt)
+		}
 	}
 }
