@@ -326,3 +326,28 @@ func TestFaultySourcesDoNotStallOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsOfAnIncidentStayInOrder: while "opened" waits for a retry, the
+// incident's "updated" waits behind it instead of overtaking it.
+func TestEventsOfAnIncidentStayInOrder(t *testing.T) {
+	s, _ := sqliteStore(t)
+	clock := newClock()
+	flaky := &recorder{name: "flaky", failNext: 1, retry: true}
+	rig := newRig(t, s, clock, rigOptions{notifiers: []*recorder{flaky}})
+	wire := newFeed(t, "Wire", item{"w1", "Rebels storm Aleppo", "Rebel fighters storm Aleppo.", t0})
+	agency := newFeed(t, "Agency")
+	addFeeds(t, s, 100*time.Millisecond, map[string]*feedServer{"wire": wire, "agency": agency})
+	rig.cycle() // opened recorded, delivery fails, retry in 1s
+	clock.Advance(200 * time.Millisecond)
+	agency.set(item{"a1", "Aleppo", "Fighters storm Aleppo's east.", clock.Now()})
+	rig.cycle() // updated recorded; opened not yet due
+	if got := flaky.kinds(); len(got) != 0 {
+		t.Fatalf("delivered %v while opened was waiting for its retry", got)
+	}
+	clock.Advance(2 * time.Second)
+	rig.cycle()
+	got := flaky.kinds()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "opened:") || !strings.HasPrefix(got[1], "updated:") {
+		t.Fatalf("delivered %v; want opened then updated", got)
+	}
+}

@@ -84,6 +84,7 @@ var migrations = []migration{
 			notifier TEXT NOT NULL,
 			incident_id TEXT NOT NULL,
 			kind TEXT NOT NULL,
+			seq INTEGER NOT NULL,
 			severity INTEGER NOT NULL,
 			payload TEXT NOT NULL,
 			state TEXT NOT NULL,
@@ -95,6 +96,7 @@ var migrations = []migration{
 			PRIMARY KEY (alert_id, notifier)
 		)`,
 		`CREATE INDEX outbox_due ON outbox (state, next_attempt_at)`,
+		`CREATE INDEX outbox_incident ON outbox (incident_id, notifier, state)`,
 		`CREATE TABLE silences (
 			id TEXT PRIMARY KEY,
 			kind TEXT NOT NULL,

@@ -30,14 +30,18 @@ type OutboxItem struct {
 }
 
 const (
-	sqlEnqueue = `INSERT INTO outbox (alert_id, notifier, incident_id, kind, severity, payload, state, attempts,
+	sqlEnqueue = `INSERT INTO outbox (alert_id, notifier, incident_id, kind, seq, severity, payload, state, attempts,
 			next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
 		ON CONFLICT (alert_id, notifier) DO NOTHING`
 	sqlOutboxColumns = `payload, notifier, state, attempts, next_attempt_at, last_error, created_at, sent_at`
-	sqlDueOutbox     = `SELECT ` + sqlOutboxColumns + ` FROM outbox
+	// A row waits while an earlier event of the same incident is still
+	// pending for the same notifier: "updated" never overtakes "opened".
+	sqlDueOutbox = `SELECT ` + sqlOutboxColumns + ` FROM outbox
 		WHERE state = 'pending' AND next_attempt_at <= ? AND notifier IN (%s)
-		ORDER BY created_at, alert_id, notifier LIMIT ?`
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.incident_id = outbox.incident_id
+			AND e.notifier = outbox.notifier AND e.state = 'pending' AND e.seq < outbox.seq)
+		ORDER BY created_at, incident_id, seq, notifier LIMIT ?`
 	sqlOutboxByAlert = `SELECT ` + sqlOutboxColumns + ` FROM outbox WHERE alert_id = ? ORDER BY notifier`
 	sqlMarkSent      = `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''
 		WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
@@ -59,7 +63,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, a alerts.Alert, notifie
 		now = time.Now().UnixMilli()
 	}
 	for _, n := range notifiers {
-		if _, err := tx.ExecContext(ctx, s.q(sqlEnqueue), a.ID, n, a.Incident.ID, string(a.Kind),
+		if _, err := tx.ExecContext(ctx, s.q(sqlEnqueue), a.ID, n, a.Incident.ID, string(a.Kind), a.Incident.Seq,
 			int(a.Incident.Severity), string(payload), now, now); err != nil {
 			return fmt.Errorf("enqueue alert %s for %s: %w", a.ID, n, err)
 		}

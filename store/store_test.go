@@ -235,22 +235,25 @@ func TestOutbox(t *testing.T) {
 		ctx := context.Background()
 		inc := testIncident("inc-1")
 		a1 := alerts.Alert{ID: "inc-1/1-opened", Kind: alerts.Opened, Incident: inc, At: t0, Reason: "new incident"}
-		a2 := alerts.Alert{ID: "inc-1/2-escalated", Kind: alerts.Escalated, Incident: inc, At: t0.Add(time.Second)}
+		inc2 := inc
+		inc2.Seq = 2
+		a2 := alerts.Alert{ID: "inc-1/2-escalated", Kind: alerts.Escalated, Incident: inc2, At: t0.Add(time.Second)}
 		err := s.Apply(ctx, store.Batch{Incidents: []alerts.Incident{inc}, Alerts: []alerts.Alert{a1, a2}, Notifiers: []string{"console", "discord"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		both := []string{"console", "discord"}
-		if only, _ := s.DueOutbox(ctx, t0.Add(time.Minute), 100, []string{"discord"}); len(only) != 2 {
-			t.Errorf("DueOutbox for discord only = %d rows; want 2", len(only))
+		if only, _ := s.DueOutbox(ctx, t0.Add(time.Minute), 100, []string{"discord"}); len(only) != 1 {
+			t.Errorf("DueOutbox for discord only = %d rows; want 1", len(only))
 		}
 		// Recording the same alert again (a replayed batch) must not double it.
 		if err := s.Apply(ctx, store.Batch{Alerts: []alerts.Alert{a1}, Notifiers: []string{"console"}}); err != nil {
 			t.Fatal(err)
 		}
 		due, err := s.DueOutbox(ctx, t0.Add(time.Minute), 100, both)
-		if err != nil || len(due) != 4 {
-			t.Fatalf("DueOutbox = %d rows, %v; want 4", len(due), err)
+		// The escalation waits behind the opening of the same incident.
+		if err != nil || len(due) != 2 || due[0].Alert.ID != a1.ID || due[1].Alert.ID != a1.ID {
+			t.Fatalf("DueOutbox = %d rows, %v; want a1 for both notifiers", len(due), err)
 		}
 		if due[0].Alert.ID != a1.ID || due[0].Alert.Reason != "new incident" || due[0].Alert.Incident.Location != "Aleppo, Syria" {
 			t.Errorf("first due row = %+v", due[0])
