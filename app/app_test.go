@@ -155,6 +155,9 @@ func TestRunServesHTTPAndStops(t *testing.T) {
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "rules_version") {
 		t.Errorf("/readyz = %d %s", code, body)
 	}
+	if code, body := get("/status"); code != 200 || !strings.Contains(body, `"id":"seeds"`) || !strings.Contains(body, `"rules_reload":"ok"`) {
+		t.Errorf("/status = %d %s", code, body)
+	}
 	_, metrics := get("/metrics")
 	for _, m := range []string{"tocsin_rules_last_reload_success 1", "tocsin_reports_scored_total", "go_goroutines"} {
 		if !strings.Contains(metrics, m) {

@@ -13,7 +13,7 @@ import (
 )
 
 // handler serves /healthz (the process is up), /readyz (running and the
-// store answers), /metrics (the app's own registry) and POST /v1/reports.
+// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry) and POST /v1/reports.
 func (a *App) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +34,17 @@ func (a *App) handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"ready": true, "rules_version": a.Rules.Version(),
 			"rules_reload_ok": st.OK, "rules_reload_error": st.Err})
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		st, err := ReadStatus(ctx, a.Store)
+		if err != nil {
+			http.Error(w, "status unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(st)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Reg, promhttp.HandlerOpts{Registry: a.Reg}))
 	mux.Handle(feed.PushPath, feed.PushHandler(feed.PushOptions{

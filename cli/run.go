@@ -166,7 +166,7 @@ func cmdStatus(ctx context.Context, env Env) int {
 }
 
 func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time) error {
-	srcs, err := s.Sources(ctx)
+	st, err := app.ReadStatus(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tKIND\tLAST SUCCESS\tERRORS\tNEXT POLL\tLAST ERROR")
-	for _, src := range srcs {
+	for _, src := range st.Sources {
 		next := ago(src.NextCheckAt)
 		if !src.Enabled {
 			next = "disabled"
@@ -191,39 +191,24 @@ func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time
 			oneLine(src.LastError, 80))
 	}
 	tw.Flush()
-	depth, err := s.OutboxDepth(ctx)
-	if err != nil {
-		return err
-	}
-	states := make([]string, 0, len(depth))
-	for st := range depth {
-		states = append(states, st)
+	states := make([]string, 0, len(st.Outbox))
+	for s := range st.Outbox {
+		states = append(states, s)
 	}
 	sort.Strings(states)
 	parts := make([]string, len(states))
-	for i, st := range states {
-		parts[i] = fmt.Sprintf("%s %d", st, depth[st])
+	for i, s := range states {
+		parts[i] = fmt.Sprintf("%s %d", s, st.Outbox[s])
 	}
 	fmt.Fprintf(w, "\noutbox: %s\n", strings.Join(parts, ", "))
-	open, err := s.OpenIncidents(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "open incidents: %d\n", len(open))
-	ver, _, ok, err := s.Meta(ctx, app.MetaRulesVersion)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	fmt.Fprintf(w, "open incidents: %d\n", st.OpenIncidents)
+	ver := st.RulesVersion
+	if ver == "" {
 		ver = "unknown (never run)"
 	}
-	reload, at, ok, err := s.Meta(ctx, app.MetaRulesReload)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(w, "rules version: %s\n", ver)
-	if ok {
-		fmt.Fprintf(w, "rules last load: %s (%s)\n", oneLine(reload, 300), ago(at))
+	if st.RulesReload != "" {
+		fmt.Fprintf(w, "rules last load: %s (%s)\n", oneLine(st.RulesReload, 300), ago(st.RulesReloadAt))
 	}
 	return nil
 }
