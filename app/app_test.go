@@ -12,12 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/app"
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/seeds"
+	"github.com/tocsin-alerts/tocsin/store/storetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the dispatcher goroutine.
@@ -224,7 +227,8 @@ func writeDefaultRules(t *testing.T, dir string) {
 func TestRulesReloadKeepsOldRulesOnBadEdit(t *testing.T) {
 	dir := t.TempDir()
 	writeDefaultRules(t, dir)
-	r, err := app.NewRules(dir, nil, nil, discard())
+	st, _ := storetest.SQLite(t)
+	r, err := app.NewRules(dir, st, prometheus.NewRegistry(), discard())
 	if err != nil {
 		t.Fatalf("load default rules from a dir: %v", err)
 	}
@@ -238,6 +242,11 @@ func TestRulesReloadKeepsOldRulesOnBadEdit(t *testing.T) {
 	}
 	if r.Version() != v1 || r.Last().OK || r.Last().Err == "" {
 		t.Fatalf("after bad edit: version %s (was %s), last %+v", r.Version(), v1, r.Last())
+	}
+	// The failure is visible in status, with the live version unchanged.
+	status, err := app.ReadStatus(context.Background(), st)
+	if err != nil || !strings.HasPrefix(status.RulesReload, "error: ") || status.RulesVersion != v1 {
+		t.Errorf("status after bad edit = %q version %q, %v", status.RulesReload, status.RulesVersion, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
