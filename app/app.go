@@ -68,7 +68,7 @@ type App struct {
 }
 
 // New builds everything in order; on failure what was built is closed.
-func New(ctx context.Context, cfg *config.Config, d Deps) (a *App, err error) {
+func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -78,11 +78,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (a *App, err error) {
 	if d.Clock == nil {
 		d.Clock = poller.SystemClock{}
 	}
-	a = &App{cfg: cfg, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
 	defer func() {
+		// Whatever was built before the failure is released, in reverse.
 		if err != nil {
 			a.Stop()
-			a = nil
 		}
 	}()
 	a.Reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))

@@ -290,3 +290,28 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestNewFailsCleanly: a broken rules directory at start is a clear error,
+// and what was already built (the store) is released.
+func TestNewFailsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("rules:\n  - id: [unclosed\n"), 0o644)
+	cfg := testConfig(t)
+	cfg.Rules.Dir = dir
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	a, err := app.New(context.Background(), cfg, app.Deps{})
+	if err == nil || a != nil {
+		t.Fatalf("New with broken rules = %v, %v", a, err)
+	}
+	if !strings.Contains(err.Error(), "bad.yaml") {
+		t.Errorf("error does not name the file: %v", err)
+	}
+	// A second start on the same store works once the rules are fixed.
+	os.Remove(filepath.Join(dir, "bad.yaml"))
+	writeDefaultRules(t, dir)
+	a, err = app.New(context.Background(), cfg, app.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Stop()
+}
