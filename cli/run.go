@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -152,7 +153,16 @@ func cmdStatus(ctx context.Context, env Env) int {
 	if code >= 0 {
 		return code
 	}
-	s, err := store.Open(ctx, cfg.Store.DSN, nil)
+	dsn := cfg.Store.DSN
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		// Status reads; it must not create an empty store by accident.
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(env.Stderr, "tocsin status: no store at %s (run tocsin there first, or pass --db): %v\n", path, err)
+			return ExitFailure
+		}
+	}
+	s, err := store.Open(ctx, dsn, nil)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin status: %v\n", err)
 		return ExitFailure
