@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
 
 // Meta names under which rules state is kept in the store for `tocsin status`.
@@ -41,8 +43,11 @@ type ReloadStatus struct {
 // reloads parse+validate+compile a new set and swap it in, and a bad edit
 // keeps the old set live and is reported (log, status, metrics).
 type Rules struct {
-	cur    atomic.Pointer[rules.Set]
-	dir    string
+	cur atomic.Pointer[rules.Set]
+	dir string
+	// gaz is built once and shared by every load: building it costs tens
+	// of milliseconds and it never changes.
+	gaz    *geo.Gazetteer
 	log    *slog.Logger
 	meta   metaStore
 	now    func() time.Time
@@ -64,6 +69,11 @@ func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slo
 		ok: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tocsin_rules_last_reload_success",
 			Help: "1 if the last rules reload succeeded, 0 if it failed and the previous rules are still live."}),
 	}
+	g, err := geo.New()
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	r.gaz = g
 	if reg != nil {
 		for _, c := range []prometheus.Collector{r.result, r.ok} {
 			if err := reg.Register(c); err != nil {
@@ -82,9 +92,9 @@ func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slo
 
 func (r *Rules) load() (*rules.Set, error) {
 	if r.dir == "" {
-		return rules.Default()
+		return rules.Default(rules.WithGazetteer(r.gaz))
 	}
-	return rules.LoadDir(r.dir)
+	return rules.LoadDir(r.dir, rules.WithGazetteer(r.gaz))
 }
 
 // Score scores with the live set.
