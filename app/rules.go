@@ -202,3 +202,7 @@ func (r *Rules) Watch(ctx context.Context, hup <-chan os.Signal, debounce time.D
 		}
 	}
 }
+
+// Gazetteer is the place gazetteer the rules use (shared with, e.g., the
+// Discord place autocomplete).
+func (r *Rules) Gazetteer() *geo.Gazetteer { return r.gaz }
