@@ -44,7 +44,7 @@ type Client struct {
 	open time.Duration
 
 	mu       sync.Mutex
-	lastConn net.Conn // the gateway conn whose handshake deadline is pending
+	lastConn *handshakeConn // the gateway conn whose handshake deadline is pending
 	botID    string
 }
 
@@ -79,12 +79,15 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.ShouldRetryOnRateLimit = false
 	s.MaxRestRetries = 0
-	s.LogLevel = discordgo.LogError
+	// discordgo logs through the global log package; tocsin logs
+	// connection events itself, through slog.
+	s.LogLevel = -1
 	s.StateEnabled = false
 	c := &Client{s: s, log: log.With("component", "discord"), open: opts.OpenTimeout}
 	c.rest = newRest(s, c.log)
 	d := *websocket.DefaultDialer
 	d.NetDialContext = c.dialGateway
+	d.HandshakeTimeout = opts.OpenTimeout
 	s.Dialer = &d
 	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		c.handshakeDone()
@@ -94,34 +97,67 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			c.mu.Unlock()
 		}
 	})
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { c.handshakeDone() })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		c.handshakeDone()
+		c.log.Info("gateway resumed")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		c.log.Warn("gateway disconnected; discordgo reconnects")
+	})
 	return c, nil
 }
 
-// dialGateway dials the gateway with a deadline covering the handshake; the
-// READY/RESUMED handlers clear it. discordgo's Open (also used for its own
-// reconnects) reads HELLO and READY without any deadline, so without this a
-// silent server would hang it forever.
+// dialGateway dials the gateway with a deadline covering the whole
+// handshake (dial, HELLO, IDENTIFY, READY); the READY/RESUMED handlers lift
+// it. discordgo's Open (also used for its own reconnects) reads HELLO and
+// READY without any deadline, so without this a silent server would hang it
+// forever. gorilla/websocket clears deadlines after the HTTP upgrade, so the
+// conn is wrapped to keep ours until the handshake is done.
 func (c *Client) dialGateway(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
+	hc := &handshakeConn{Conn: conn, pinned: true}
 	_ = conn.SetDeadline(time.Now().Add(c.open))
 	c.mu.Lock()
-	c.lastConn = conn
+	c.lastConn = hc
 	c.mu.Unlock()
-	return conn, nil
+	return hc, nil
 }
 
 func (c *Client) handshakeDone() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lastConn != nil {
-		_ = c.lastConn.SetDeadline(time.Time{})
+		c.lastConn.release()
 		c.lastConn = nil
 	}
+}
+
+// handshakeConn keeps its handshake deadline while pinned: gorilla sets
+// its own (45s) and then clears it, both of which would undo ours.
+type handshakeConn struct {
+	net.Conn
+	mu     sync.Mutex
+	pinned bool
+}
+
+func (h *handshakeConn) SetDeadline(t time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pinned {
+		return nil
+	}
+	return h.Conn.SetDeadline(t)
+}
+
+func (h *handshakeConn) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pinned = false
+	_ = h.Conn.SetDeadline(time.Time{})
 }
 
 // Session exposes the discordgo session (for the app's health checks and
