@@ -16,10 +16,7 @@ const (
 func (s *Set) modality(sc *scratch, d *doc, c candidate) (Modality, string) {
 	sent := d.sents[c.sent]
 	var hedge, hist string
-	for _, h := range sc.cueHits {
-		if h.first < sent.first || h.first >= sent.last {
-			continue
-		}
+	for _, h := range sc.cueRange(sent.first, sent.last) {
 		cue := d.text[d.toks[h.first].start:d.toks[h.last].end]
 		// A cue inside the matched words governs them: "airport could
 		// close", "troops did not withdraw".
@@ -86,6 +83,14 @@ func pastYear(d *doc, c candidate) string {
 		if !isYear(d, int(i)) || int(d.toks[i].num) >= d.refYear {
 			continue
 		}
+		// "In 2016, Assad regained Aleppo ...": a year that opens the
+		// sentence dates all of it.
+		if i-sent.first <= 2 && i > sent.first {
+			switch strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end]) {
+			case "in", "by", "during", "until", "from":
+				return d.text[d.toks[i].start:d.toks[i].end]
+			}
+		}
 		if i > sent.first {
 			prev := strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])
 			if prev == "since" || prev == "than" || prev == "until" || prev == "till" {
@@ -103,8 +108,8 @@ func pastYear(d *doc, c candidate) string {
 
 // resetBetween reports a clause reset ("but", "however") between two tokens.
 func (s *Set) resetBetween(sc *scratch, a, b int32) bool {
-	for _, h := range sc.cueHits {
-		if h.kind == cueReset && h.first > a && h.first < b {
+	for _, h := range sc.cueRange(a+1, b) {
+		if h.kind == cueReset {
 			return true
 		}
 	}

@@ -25,7 +25,59 @@ type scratch struct {
 	cueHits   []cueHit
 	boostHits []boostHit
 	present   []bool
+	// supCount memoises report-scope suppressor counts per (rule, sup).
+	supCount map[int64]int
 }
+
+// indexHits sorts suppressor hits by (rule, suppressor, token) so that each
+// lookup is a binary search; cue and boost hits are already in token order.
+// Without this, a 10 MB report would cost candidates × hits.
+func (sc *scratch) indexHits() {
+	sort.Slice(sc.supHits, func(i, j int) bool {
+		a, b := sc.supHits[i], sc.supHits[j]
+		if a.rule != b.rule {
+			return a.rule < b.rule
+		}
+		if a.sup != b.sup {
+			return a.sup < b.sup
+		}
+		return a.tok < b.tok
+	})
+	clear(sc.supCount)
+	if sc.supCount == nil {
+		sc.supCount = map[int64]int{}
+	}
+}
+
+// supRange returns the suppressor hits of (rule, sup) with tokens in [lo, hi).
+func (sc *scratch) supRange(rule, sup, lo, hi int32) []supHit {
+	h := sc.supHits
+	start := sort.Search(len(h), func(i int) bool {
+		x := h[i]
+		return x.rule > rule || (x.rule == rule && (x.sup > sup || (x.sup == sup && x.tok >= lo)))
+	})
+	end := sort.Search(len(h), func(i int) bool {
+		x := h[i]
+		return x.rule > rule || (x.rule == rule && (x.sup > sup || (x.sup == sup && x.tok >= hi)))
+	})
+	return h[start:end]
+}
+
+// cueRange returns the cue hits whose first token is in [lo, hi).
+func (sc *scratch) cueRange(lo, hi int32) []cueHit {
+	h := sc.cueHits
+	start := sort.Search(len(h), func(i int) bool { return h[i].first >= lo })
+	end := sort.Search(len(h), func(i int) bool { return h[i].first >= hi })
+	return h[start:end]
+}
+
+// maxSuppressedPerRule bounds the "why not" list: a huge report that hedges
+// a term in every sentence needs a few examples, not thousands.
+const maxSuppressedPerRule = 3
+
+// extraCandidates is how many more places a rule is judged after its first
+// asserted hit, to notice denials elsewhere in the report.
+const extraCandidates = 16
 
 func (s *Set) getScratch() *scratch {
 	if v := s.pool.Get(); v != nil {
@@ -73,6 +125,7 @@ func (s *Set) Score(r report.Report) Result {
 	d.refYear = refYear(r.Published, d.toks)
 
 	s.match(sc, &d)
+	sc.indexHits()
 	res := s.evaluate(sc, &d)
 	res.RulesVersion = s.version
 	return res
@@ -184,16 +237,31 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 	for _, ri := range touched {
 		cr := s.rules[ri]
 		var kept []Evidence
+		nSup, after := 0, -1
 		for _, c := range s.candidates(sc, d, cr) {
+			if after >= 0 {
+				// Past the rule's evidence, look a little further only to
+				// record denials (contested) and a few "why not"s.
+				if after >= extraCandidates {
+					break
+				}
+				after++
+			}
 			ev, dropped := s.judge(sc, d, ri, cr, c)
 			if dropped {
 				if ev.Modality == Negated {
 					negatedCats[cr.Category] = true
 				}
-				res.Suppressed = append(res.Suppressed, ev)
+				if nSup < maxSuppressedPerRule {
+					res.Suppressed = append(res.Suppressed, ev)
+				}
+				nSup++
 				continue
 			}
 			kept = append(kept, ev)
+			if ev.Action == Keep && after < 0 {
+				after = 0 // the earliest asserted hit is the rule's evidence
+			}
 		}
 		if len(kept) == 0 {
 			continue
@@ -512,25 +580,28 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup 
 	var seen []int32
 	var example string
 	sent := d.sents[c.sent]
-	for _, h := range sc.supHits {
-		if h.rule != rule || h.sup != idx {
-			continue
+	lo, hi := int32(0), int32(len(d.toks))
+	key := int64(rule)<<32 | int64(idx)
+	switch sup.Scope {
+	case "sentence":
+		lo, hi = sent.first, sent.last
+	case "paragraph":
+		lo, hi = d.paraRange(c.sent)
+	case "title":
+		hi = 0
+		for hi < int32(len(d.toks)) && int(d.toks[hi].start) < d.textOff {
+			hi++
 		}
+	case "report":
+		if n, ok := sc.supCount[key]; ok && sup.Absent {
+			if n >= sup.Min {
+				return Keep, "", false
+			}
+			return sup.Action, "no " + sup.ID + " context in report → " + string(sup.Action), true
+		}
+	}
+	for _, h := range sc.supRange(rule, idx, lo, hi) {
 		tk := d.toks[h.tok]
-		switch sup.Scope {
-		case "sentence":
-			if tk.sent != c.sent {
-				continue
-			}
-		case "paragraph":
-			if tk.para != sent.para {
-				continue
-			}
-		case "title":
-			if d.textOff == 0 || int(tk.start) >= d.textOff {
-				continue
-			}
-		}
 		dup := false
 		for _, t := range seen {
 			if t == h.term {
@@ -544,6 +615,9 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup 
 				example = d.text[tk.start:d.toks[min(int(h.tok)+len(s.terms[h.term].atoms)-1, len(d.toks)-1)].end]
 			}
 		}
+	}
+	if sup.Scope == "report" {
+		sc.supCount[key] = len(seen)
 	}
 	name := sup.ID
 	if name == "" {
@@ -567,6 +641,19 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup 
 	return sup.Action, why, true
 }
 
+// paraRange returns the token range of the paragraph holding sentence si.
+func (d *doc) paraRange(si int32) (int32, int32) {
+	p := d.sents[si].para
+	a, b := si, si
+	for a > 0 && d.sents[a-1].para == p {
+		a--
+	}
+	for int(b)+1 < len(d.sents) && d.sents[b+1].para == p {
+		b++
+	}
+	return d.sents[a].first, d.sents[b].last
+}
+
 // boost reports whether a boost applies to a kept candidate.
 func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) (string, bool) {
 	inScope := func(tok int32) bool { return b.Scope == "report" || d.toks[tok].sent == c.sent }
@@ -583,7 +670,11 @@ func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) 
 	}
 	if b.Casualties > 0 {
 		found := false
-		for i := range d.toks {
+		lo, hi := 0, len(d.toks)
+		if b.Scope != "report" {
+			lo, hi = int(d.sents[c.sent].first), int(d.sents[c.sent].last)
+		}
+		for i := lo; i < hi; i++ {
 			tk := &d.toks[i]
 			if tk.num < int32(b.Casualties) || !inScope(int32(i)) || isYear(d, i) {
 				continue

@@ -40,13 +40,27 @@ type Set struct {
 	pool sync.Pool // *scratch
 }
 
+// Option configures loading.
+type Option func(*options)
+
+type options struct {
+	gaz *geo.Gazetteer
+}
+
+// WithGazetteer shares one gazetteer across loads. Building one costs tens of
+// milliseconds, so a service that reloads rules passes the one it built at
+// start; without this option each load builds its own.
+func WithGazetteer(g *geo.Gazetteer) Option {
+	return func(o *options) { o.gaz = g }
+}
+
 // Default returns the built-in rule set, embedded in the binary.
-func Default() (*Set, error) {
+func Default(opts ...Option) (*Set, error) {
 	sub, err := fs.Sub(defaultFS, "default")
 	if err != nil {
 		return nil, fmt.Errorf("built-in rules: %w", err)
 	}
-	s, err := LoadFS(sub, ".")
+	s, err := LoadFS(sub, ".", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("built-in rules: %w", err)
 	}
@@ -70,8 +84,8 @@ func DefaultFiles() (map[string][]byte, error) {
 // LoadDir reads, validates and compiles every .yaml/.yml file in dir. Any
 // problem in any file refuses the whole set; the error is a Problems listing
 // each one as file:line: field: message.
-func LoadDir(dir string) (*Set, error) {
-	s, err := LoadFS(os.DirFS(dir), ".")
+func LoadDir(dir string, opts ...Option) (*Set, error) {
+	s, err := LoadFS(os.DirFS(dir), ".", opts...)
 	if err != nil {
 		var ps Problems
 		if asProblems(err, &ps) {
@@ -96,7 +110,7 @@ func asProblems(err error, out *Problems) bool {
 }
 
 // LoadFS is LoadDir over any file system (embedded defaults, tests).
-func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+func LoadFS(fsys fs.FS, dir string, opts ...Option) (*Set, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read rules directory: %w", err)
@@ -118,11 +132,15 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 	if len(order) == 0 {
 		return nil, Problems{{File: dir, Msg: "no .yaml rule files"}}
 	}
-	return Compile(sources)
+	return Compile(sources, opts...)
 }
 
 // Compile parses and compiles rule files given by name.
-func Compile(sources map[string][]byte) (*Set, error) {
+func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	order := make([]string, 0, len(sources))
 	for n := range sources {
 		order = append(order, n)
@@ -144,11 +162,14 @@ func Compile(sources map[string][]byte) (*Set, error) {
 	if len(ps) > 0 {
 		return nil, ps
 	}
-	gaz, err := geo.New()
-	if err != nil {
-		return nil, fmt.Errorf("gazetteer: %w", err)
+	if o.gaz == nil {
+		g, err := geo.New()
+		if err != nil {
+			return nil, fmt.Errorf("gazetteer: %w", err)
+		}
+		o.gaz = g
 	}
-	s.gaz = gaz
+	s.gaz = o.gaz
 	return s, nil
 }
 
@@ -168,10 +189,14 @@ func (s *Set) Version() string { return s.version }
 // RuleInfo describes one rule for listings (`rules list`, Discord /rules).
 type RuleInfo struct {
 	ID, Title, Description, Owner, Category, File string
-	Severity                                       Severity
-	Enabled                                        bool
-	Line                                           int
+	Severity                                      Severity
+	Enabled                                       bool
+	Line                                          int
 }
+
+// Gazetteer returns the gazetteer the set resolves places with, so callers
+// (autocomplete, reloads) can share it.
+func (s *Set) Gazetteer() *geo.Gazetteer { return s.gaz }
 
 // Rules lists every rule, enabled first, in file order.
 func (s *Set) Rules() []RuleInfo {
