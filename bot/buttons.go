@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/tocsin-alerts/tocsin/alerts"
 )
 
 // incidentOf finds the incident a button belongs to: from its custom id,
@@ -116,7 +117,7 @@ func (h *Handler) selectMute(ctx context.Context, i *discordgo.Interaction, inc 
 		return say(err.Error(), true)
 	}
 	who, _ := userID(i)
-	s := Silence{Target: TargetIncident, Value: inc, Until: h.now().Add(d), Reason: "muted from the alert message", By: who, Created: h.now()}
+	s := alerts.Silence{Kind: alerts.SilenceIncident, Value: inc, ExpiresAt: h.now().Add(d), Reason: "muted from the alert message", Author: who, CreatedAt: h.now()}
 	if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
 		h.log.Error("mute failed", "incident_id", inc, "err", err.Error())
 		return say("Sorry, muting failed.", true)
@@ -124,7 +125,7 @@ func (h *Handler) selectMute(ctx context.Context, i *discordgo.Interaction, inc 
 	return reply{resp: &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseUpdateMessage,
 		Data: &discordgo.InteractionResponseData{
-			Content:         fmt.Sprintf("🔇 Incident `%s` muted until %s.", truncate(oneLine(inc), 100), discordTime(s.Until, "f")),
+			Content:         fmt.Sprintf("🔇 Incident `%s` muted until %s.", truncate(oneLine(inc), 100), discordTime(s.ExpiresAt, "f")),
 			Components:      []discordgo.MessageComponent{},
 			AllowedMentions: none(),
 		},

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -250,12 +252,15 @@ func (h *Handler) cmdStatus() reply {
 		var b strings.Builder
 		for _, s := range st.Sources {
 			mark := "🟢"
-			if s.ErrorStreak > 0 {
+			switch {
+			case !s.Enabled:
+				mark = "⚪"
+			case s.ErrorStreak > 0:
 				mark = "🔴"
 			}
-			line := fmt.Sprintf("%s **%s** · last ok %s · errors %d · next %s", mark, truncate(oneLine(s.Name), 60),
-				whenOrNever(s.LastSuccess.IsZero(), discordTime(s.LastSuccess, "R")), s.ErrorStreak,
-				whenOrNever(s.NextPoll.IsZero(), discordTime(s.NextPoll, "R")))
+			line := fmt.Sprintf("%s **%s** (%s) · last ok %s · errors %d · next %s", mark, truncate(oneLine(s.ID), 60), truncate(oneLine(s.Kind), 20),
+				whenOrNever(s.LastSuccessAt.IsZero(), discordTime(s.LastSuccessAt, "R")), s.ErrorStreak,
+				whenOrNever(s.NextCheckAt.IsZero(), discordTime(s.NextCheckAt, "R")))
 			if s.LastError != "" {
 				line += " · " + truncate(oneLine(s.LastError), 100)
 			}
@@ -270,18 +275,18 @@ func (h *Handler) cmdStatus() reply {
 			b.WriteString("No sources configured.")
 		}
 		reload := "never"
-		if !st.LastReload.IsZero() {
-			reload = discordTime(st.LastReload, "R")
-			if st.LastReloadError != "" {
-				reload += " · failed: " + truncate(oneLine(st.LastReloadError), 200)
-			} else {
-				reload += " · ok"
-			}
+		if !st.RulesReloadAt.IsZero() {
+			reload = discordTime(st.RulesReloadAt, "R") + " · " + truncate(oneLine(orDash(st.RulesReload)), 300)
+		}
+		var outbox []string
+		for _, k := range slices.Sorted(maps.Keys(st.Outbox)) {
+			outbox = append(outbox, fmt.Sprintf("%s %d", oneLine(k), st.Outbox[k]))
 		}
 		e := &discordgo.MessageEmbed{Title: "tocsin status", Description: b.String(), Color: 0x5865F2, Fields: []*discordgo.MessageEmbedField{
-			{Name: "Outbox", Value: plural(st.OutboxDepth, "alert") + " waiting", Inline: true},
+			{Name: "Open incidents", Value: fmt.Sprint(st.OpenIncidents), Inline: true},
+			{Name: "Outbox", Value: truncate(orDash(strings.Join(outbox, " · ")), 200), Inline: true},
 			{Name: "Rules", Value: "`" + orDash(truncate(oneLine(st.RulesVersion), 40)) + "`", Inline: true},
-			{Name: "Last reload", Value: reload, Inline: true},
+			{Name: "Last reload", Value: reload, Inline: false},
 		}}
 		return embedMsg("", e)
 	})
@@ -352,8 +357,12 @@ func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
 	if err != nil {
 		return say(err.Error(), true)
 	}
+	kind, err := alerts.ParseSilenceKind(o.str("target"))
+	if err != nil {
+		return say(err.Error(), true)
+	}
 	who, _ := userID(i)
-	s := Silence{Target: o.str("target"), Value: o.str("value"), Until: h.now().Add(d), Reason: o.str("reason"), By: who, Created: h.now()}
+	s := alerts.Silence{Kind: kind, Value: o.str("value"), ExpiresAt: h.now().Add(d), Reason: o.str("reason"), Author: who, CreatedAt: h.now()}
 	if s.Value == "" || s.Reason == "" {
 		return say("Say what to mute and why.", true)
 	}
@@ -361,8 +370,8 @@ func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
 		if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
 			return h.failed("muting", err)
 		}
-		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Target, truncate(oneLine(s.Value), 100),
-			discordTime(s.Until, "f"), truncate(oneLine(s.Reason), 300), digitsOnly(who)))
+		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Kind, truncate(oneLine(s.Value), 100),
+			discordTime(s.ExpiresAt, "f"), truncate(oneLine(s.Reason), 300), digitsOnly(who)))
 	})
 }
 
@@ -371,8 +380,12 @@ func (h *Handler) cmdUnmute(o options) reply {
 		return say(unavailable, true)
 	}
 	target, value := o.str("target"), o.str("value")
+	kind, err := alerts.ParseSilenceKind(target)
+	if err != nil {
+		return say(err.Error(), true)
+	}
 	return deferred(false, func(ctx context.Context) message {
-		n, err := h.deps.Silences.Unmute(ctx, target, value)
+		n, err := h.deps.Silences.Unmute(ctx, kind, value)
 		if err != nil {
 			return h.failed("unmuting", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/tocsin-alerts/tocsin/alerts"
 )
 
 // Admin commands change what everyone receives; Discord hides them from
@@ -32,8 +33,8 @@ func durationChoices() []*discordgo.ApplicationCommandOptionChoice {
 
 func targetChoices() []*discordgo.ApplicationCommandOptionChoice {
 	var out []*discordgo.ApplicationCommandOptionChoice
-	for _, t := range []string{TargetRule, TargetCategory, TargetPlace, TargetIncident} {
-		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: t, Value: t})
+	for _, k := range []alerts.SilenceKind{alerts.SilenceRule, alerts.SilenceCategory, alerts.SilencePlace, alerts.SilenceIncident} {
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: string(k), Value: string(k)})
 	}
 	return out
 }

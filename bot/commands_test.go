@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 	"github.com/tocsin-alerts/tocsin/rules"
 )
@@ -177,7 +178,7 @@ func TestSlashCommands(t *testing.T) {
 		{"score nothing", cmd(member, "score", discordtest.Str("text", "A quiet day at the market.")), []string{"No alert", "No rule matched."}, nil, true},
 		{"rules list", cmd(member, "rules", discordtest.Sub("list")), []string{"2 rules", "strike.missile", "precision 100%"}, nil, false},
 		{"rules show", cmd(member, "rules", discordtest.Sub("show", discordtest.Str("id", "coup.broadcaster"))), []string{"Seizure of state media", "Precision"}, nil, false},
-		{"status", cmd(member, "status"), []string{"Broken Feed", "HTTP 503", "2 alerts waiting", "r-abc123"}, nil, false},
+		{"status", cmd(member, "status"), []string{"Broken Feed", "HTTP 503", "failed 1 · pending 2", "r-abc123"}, nil, false},
 		{"reload denied", cmd(member, "reload"), []string{"Manage Server"}, nil, true},
 		{"reload by role", cmd(discordtest.Member{UserID: "500000000000000003", Roles: []string{adminRole}}, "reload"), []string{"Reload refused: 2 problem(s)", "rules/strike.yaml:3: patterns[0]: empty pattern"}, nil, true},
 		{"mute denied", cmd(member, "mute", discordtest.Str("target", "rule"), discordtest.Str("value", "x"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")), []string{"Manage Server"}, nil, true},
@@ -211,7 +212,7 @@ func TestSlashCommands(t *testing.T) {
 			b.store.mu.Lock()
 			s := b.store.silences[0]
 			b.store.mu.Unlock()
-			if s.Target != "rule" || s.Value != "strike.missile" || !s.Until.Equal(t0.Add(6*time.Hour)) || s.By != admin.UserID {
+			if s.Kind != alerts.SilenceRule || s.Value != "strike.missile" || !s.ExpiresAt.Equal(t0.Add(6*time.Hour)) || s.Author != admin.UserID || s.Reason != "noisy @everyone" {
 				t.Errorf("silence = %+v", s)
 			}
 		case "subscribe":
@@ -288,9 +289,9 @@ func TestAlertButtons(t *testing.T) {
 		t.Errorf("mute select answer = %+v", got)
 	}
 	b.store.mu.Lock()
-	sil := append([]Silence(nil), b.store.silences...)
+	sil := append([]alerts.Silence(nil), b.store.silences...)
 	b.store.mu.Unlock()
-	if len(sil) != 1 || sil[0].Target != TargetIncident || sil[0].Value != a.Incident.ID || !sil[0].Until.Equal(t0.Add(24*time.Hour)) {
+	if len(sil) != 1 || sil[0].Kind != alerts.SilenceIncident || sil[0].Value != a.Incident.ID || !sil[0].ExpiresAt.Equal(t0.Add(24*time.Hour)) {
 		t.Errorf("silences = %+v", sil)
 	}
 

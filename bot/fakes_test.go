@@ -21,7 +21,7 @@ type fakeStore struct {
 	timeline  map[string][]TimelineEntry
 	rules     []RuleInfo
 	subs      map[string]Route
-	silences  []Silence
+	silences  []alerts.Silence
 	acks      map[string][]Ack
 	feedback  []Feedback
 	reload    ReloadResult
@@ -61,9 +61,9 @@ func newFakeStore() *fakeStore {
 		subs: map[string]Route{},
 		acks: map[string][]Ack{},
 		status: Status{Sources: []SourceStatus{
-			{Name: "Example Wire", LastSuccess: t0.Add(-time.Minute), NextPoll: t0.Add(4 * time.Minute)},
-			{Name: "Broken Feed", ErrorStreak: 3, LastError: "HTTP 503", NextPoll: t0.Add(time.Hour)},
-		}, OutboxDepth: 2, RulesVersion: "r-abc123", LastReload: t0.Add(-time.Hour)},
+			{ID: "Example Wire", Kind: "feed", Enabled: true, LastSuccessAt: t0.Add(-time.Minute), NextCheckAt: t0.Add(4 * time.Minute)},
+			{ID: "Broken Feed", Kind: "feed", Enabled: true, ErrorStreak: 3, LastError: "HTTP 503", NextCheckAt: t0.Add(time.Hour)},
+		}, Outbox: map[string]int{"pending": 2, "failed": 1}, OpenIncidents: 2, RulesVersion: "r-abc123", RulesReload: "ok", RulesReloadAt: t0.Add(-time.Hour)},
 	}
 }
 
@@ -162,19 +162,19 @@ func (f *fakeStore) Routes(context.Context) ([]Route, error) {
 	return out, nil
 }
 
-func (f *fakeStore) Mute(_ context.Context, s Silence) (string, error) {
+func (f *fakeStore) Mute(_ context.Context, s alerts.Silence) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.silences = append(f.silences, s)
 	return fmt.Sprintf("sil-%d", len(f.silences)), nil
 }
 
-func (f *fakeStore) Unmute(_ context.Context, target, value string) (int, error) {
+func (f *fakeStore) Unmute(_ context.Context, kind alerts.SilenceKind, value string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	kept, n := f.silences[:0], 0
 	for _, s := range f.silences {
-		if s.Target == target && s.Value == value {
+		if s.Kind == kind && s.Value == value {
 			n++
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/tocsin-alerts/tocsin/alerts"
 )
 
 // HandlerOptions configure slash commands and buttons.
@@ -224,7 +225,7 @@ func (h *Handler) autocomplete(ctx context.Context, i *discordgo.Interaction) re
 	name, typed := o.focused()
 	var choices []string
 	switch {
-	case name == "place" || name == "places" || (name == "value" && o.str("target") == TargetPlace):
+	case name == "place" || name == "places" || (name == "value" && o.str("target") == string(alerts.SilencePlace)):
 		// Complete the last item of a comma-separated list.
 		head, last := "", typed
 		if k := strings.LastIndex(typed, ","); k >= 0 {
@@ -235,7 +236,7 @@ func (h *Handler) autocomplete(ctx context.Context, i *discordgo.Interaction) re
 				choices = append(choices, head+p)
 			}
 		}
-	case name == "id" || (name == "value" && o.str("target") == TargetRule):
+	case name == "id" || (name == "value" && o.str("target") == string(alerts.SilenceRule)):
 		if h.deps.Rules != nil {
 			rs, err := h.deps.Rules.Rules(ctx)
 			if err != nil {

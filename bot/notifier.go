@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"time"
 
@@ -41,6 +42,11 @@ type Notifier struct {
 	c    *Client
 	opts NotifierOptions
 	log  *slog.Logger
+	// stripes serialise deliveries per incident (hashed), so that an
+	// update handed over while the opening is still in flight waits for
+	// the message id instead of opening a second message. Channels of
+	// capacity 1 make the wait ctx-aware.
+	stripes [64]chan struct{}
 }
 
 var _ alerts.Notifier = (*Notifier)(nil)
@@ -63,7 +69,24 @@ func NewNotifier(c *Client, opts NotifierOptions) (*Notifier, error) {
 	if log == nil {
 		log = c.log
 	}
-	return &Notifier{c: c, opts: opts, log: log.With("component", "discord_notifier")}, nil
+	n := &Notifier{c: c, opts: opts, log: log.With("component", "discord_notifier")}
+	for i := range n.stripes {
+		n.stripes[i] = make(chan struct{}, 1)
+	}
+	return n, nil
+}
+
+// lock takes the incident's stripe; the returned func releases it.
+func (n *Notifier) lock(ctx context.Context, incidentID string) (func(), error) {
+	h := fnv.New32a()
+	h.Write([]byte(incidentID))
+	ch := n.stripes[h.Sum32()%uint32(len(n.stripes))]
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Name implements alerts.Notifier.
@@ -75,6 +98,11 @@ func (n *Notifier) Notify(ctx context.Context, a alerts.Alert) (bool, error) {
 	if a.ID == "" || a.Incident.ID == "" {
 		return false, errors.New("discord: alert without id or incident id")
 	}
+	unlock, err := n.lock(ctx, a.Incident.ID)
+	if err != nil {
+		return true, fmt.Errorf("discord: alert %s: waiting for the incident's earlier alert: %w", a.ID, err)
+	}
+	defer unlock()
 	routes := append([]Route(nil), n.opts.Routes...)
 	if n.opts.Subscriptions != nil {
 		more, err := n.opts.Subscriptions.Routes(ctx)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +269,31 @@ func TestRoutingPostsOnlyWhereWanted(t *testing.T) {
 	}
 	if got := len(e.srv.Messages(otherChan)); got != 0 {
 		t.Errorf("coup channel got %d messages", got)
+	}
+}
+
+func TestConcurrentAlertsOfOneIncidentMakeOneMessage(t *testing.T) {
+	e := newEnv(t, discordtest.Options{})
+	// Slow sends widen the window in which an update could race the open.
+	e.srv.Inject(discordtest.Fault{Method: "POST", Path: "/channels/", Delay: 50 * time.Millisecond, Times: 3})
+	n := e.notifier(newMemRefs())
+	a := sampleAlert()
+	errs := make(chan error, 3)
+	for i, al := range []alerts.Alert{a, updated(a, "alert-2", alerts.Updated), updated(a, "alert-3", alerts.Updated)} {
+		go func() {
+			_, err := n.Notify(ctxT(t), al)
+			if err != nil {
+				err = fmt.Errorf("alert %d: %w", i, err)
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := len(e.srv.Messages(testChannel)); got != 1 {
+		t.Fatalf("concurrent alerts of one incident made %d messages", got)
 	}
 }

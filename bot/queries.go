@@ -90,20 +90,25 @@ type RuleCatalog interface {
 
 // SourceStatus is one polled source's health.
 type SourceStatus struct {
-	Name        string
-	LastSuccess time.Time
-	ErrorStreak int
-	LastError   string
-	NextPoll    time.Time
+	ID            string
+	Kind          string
+	Enabled       bool
+	LastSuccessAt time.Time
+	NextCheckAt   time.Time
+	ErrorStreak   int
+	LastError     string
 }
 
-// Status is the /status snapshot.
+// Status is the /status snapshot (the same facts as app.Status).
 type Status struct {
-	Sources         []SourceStatus
-	OutboxDepth     int
-	RulesVersion    string
-	LastReload      time.Time
-	LastReloadError string
+	Sources []SourceStatus
+	// Outbox counts alerts by delivery state (e.g. pending, failed).
+	Outbox        map[string]int
+	OpenIncidents int
+	RulesVersion  string
+	// RulesReload is "ok" or "error: <problems>" for the last load.
+	RulesReload   string
+	RulesReloadAt time.Time
 }
 
 // StatusReporter answers /status.
@@ -119,30 +124,11 @@ type Subscriptions interface {
 	RouteSource
 }
 
-// Silence targets.
-const (
-	TargetRule     = "rule"
-	TargetCategory = "category"
-	TargetPlace    = "place"
-	TargetIncident = "incident"
-)
-
-// Silence mutes alerts about a rule, category, place or incident until a
-// time.
-type Silence struct {
-	Target string
-	Value  string
-	Until  time.Time
-	Reason string
-	// By is the Discord user id of who muted.
-	By      string
-	Created time.Time
-}
-
 // Silencer creates and lifts silences (/mute, /unmute, the Mute button).
+// Silences are alerts.Silence: the alerts package applies them.
 type Silencer interface {
-	Mute(ctx context.Context, s Silence) (id string, err error)
-	Unmute(ctx context.Context, target, value string) (lifted int, err error)
+	Mute(ctx context.Context, s alerts.Silence) (id string, err error)
+	Unmute(ctx context.Context, kind alerts.SilenceKind, value string) (lifted int, err error)
 }
 
 // Acknowledger records acknowledgements (the Acknowledge button).
