@@ -732,6 +732,13 @@ var nonCountUnits = map[string]bool{
 	"gb": true, "mb": true, "mph": true, "feet": true, "ft": true,
 }
 
+var monthNames = map[string]bool{
+	"jan": true, "january": true, "feb": true, "february": true, "mar": true, "march": true, "apr": true,
+	"april": true, "may": true, "jun": true, "june": true, "jul": true, "july": true, "aug": true, "august": true,
+	"sep": true, "sept": true, "september": true, "oct": true, "october": true, "nov": true, "november": true,
+	"dec": true, "december": true,
+}
+
 // markNonCounts clears the numeric value of numbers that are not counts:
 // "a 14-year-old", "40 centimetres", "$10", "5 p.m.".
 func markNonCounts(d *doc) {
@@ -750,6 +757,12 @@ func markNonCounts(d *doc) {
 				tk.num = -1
 				continue
 			}
+		}
+		// "Feb. 14", "14 February": a date, not a count.
+		if i > 0 && monthNames[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] ||
+			i+1 < len(d.toks) && monthNames[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] {
+			tk.num = -1
+			continue
 		}
 		if i+1 < len(d.toks) && d.toks[i+1].sent == tk.sent {
 			next := d.toks[i+1]
