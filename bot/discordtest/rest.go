@@ -34,6 +34,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	h("GET /webhooks/{app}/{itoken}/messages/{mid}", false, s.webhookGet)
 	h("PATCH /webhooks/{app}/{itoken}/messages/{mid}", false, s.webhookEdit)
 	h("POST /webhooks/{app}/{itoken}", false, s.webhookFollowup)
+	mux.HandleFunc("GET /_emulator/channels/{cid}/messages", s.inspectMessages)
+	mux.HandleFunc("GET /_emulator/rejections", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.Rejections()) })
 	mux.HandleFunc("/gateway/", s.serveGateway)
 	mux.HandleFunc("/gateway", s.serveGateway)
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
@@ -372,4 +374,24 @@ func validCommandName(n string) bool {
 		}
 	}
 	return true
+}
+
+// inspectMessages lets a black-box test of the built binary see what it
+// posted: the channel's messages with pings and edit counts.
+func (s *Server) inspectMessages(w http.ResponseWriter, r *http.Request) {
+	type view struct {
+		Message
+		Pings     []string `json:"pings"`
+		Edits     int      `json:"edits"`
+		ThreadID  string   `json:"thread_id,omitempty"`
+		Reference string   `json:"reference_id,omitempty"`
+	}
+	var out []view
+	for _, m := range s.Messages(r.PathValue("cid")) {
+		out = append(out, view{Message: m, Pings: m.Pings, Edits: m.Edits, ThreadID: m.ThreadID, Reference: m.ReferenceID})
+	}
+	if out == nil {
+		out = []view{}
+	}
+	writeJSON(w, 200, out)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -29,6 +30,10 @@ type Options struct {
 	// InteractionDeadline is the time a bot has to answer an interaction;
 	// default 3s as on Discord.
 	InteractionDeadline time.Duration
+	// Addr is the listen address; default a free port on 127.0.0.1.
+	Addr string
+	// Channels are created at start (see AddChannel).
+	Channels []string
 	// Logger receives debug lines; nil discards them.
 	Logger *slog.Logger
 }
@@ -104,8 +109,19 @@ type Message struct {
 	Ephemeral bool `json:"-"`
 }
 
-// New starts an emulated Discord on 127.0.0.1. Close it when done.
+// New starts an emulated Discord on 127.0.0.1 (or opts.Addr). Close it
+// when done. It panics if it cannot listen, as httptest does.
 func New(opts Options) *Server {
+	s, err := Start(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start is New returning the listen error instead of panicking, for the
+// standalone emulator.
+func Start(opts Options) (*Server, error) {
 	if opts.AppID == "" {
 		opts.AppID = "900000000000000001"
 	}
@@ -138,8 +154,20 @@ func New(opts Options) *Server {
 	s.gw.init()
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.http = httptest.NewServer(mux)
-	return s
+	s.http = httptest.NewUnstartedServer(mux)
+	if opts.Addr != "" {
+		l, err := net.Listen("tcp", opts.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("discordtest: listen: %w", err)
+		}
+		s.http.Listener.Close()
+		s.http.Listener = l
+	}
+	s.http.Start()
+	for _, ch := range opts.Channels {
+		s.AddChannel(ch)
+	}
+	return s, nil
 }
 
 // URL is the emulator's base URL, e.g. http://127.0.0.1:12345 (REST lives

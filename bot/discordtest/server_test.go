@@ -130,3 +130,24 @@ func TestFaults(t *testing.T) {
 		t.Errorf("wrong token: %d", resp.StatusCode)
 	}
 }
+
+func TestStandaloneInspection(t *testing.T) {
+	s, err := Start(Options{Token: token, Addr: "127.0.0.1:0", Channels: []string{"111111111111111111"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	do(t, s, "POST", "/channels/111111111111111111/messages", `{"content":"hello <@&5>","allowed_mentions":{"parse":[]}}`)
+	resp, err := http.Get(s.URL() + "/_emulator/channels/111111111111111111/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []struct {
+		Content string   `json:"content"`
+		Pings   []string `json:"pings"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || len(got) != 1 || got[0].Content != "hello <@&5>" || len(got[0].Pings) != 0 {
+		t.Errorf("inspection = %+v, %v", got, err)
+	}
+}
