@@ -758,8 +758,9 @@ func markNonCounts(d *doc) {
 				continue
 			}
 		}
-		// "Feb. 14", "14 February": a date, not a count.
-		if i > 0 && monthNames[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] ||
+		// "Feb. 14", "14 February": a date, not a count ("November 2020"
+		// stays a year).
+		if !isYear(d, i) && i > 0 && monthNames[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] ||
 			i+1 < len(d.toks) && monthNames[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] {
 			tk.num = -1
 			continue
