@@ -125,7 +125,7 @@ func (h *Handler) selectMute(ctx context.Context, i *discordgo.Interaction, inc 
 	return reply{resp: &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseUpdateMessage,
 		Data: &discordgo.InteractionResponseData{
-			Content:         fmt.Sprintf("🔇 Incident `%s` muted until %s.", truncate(oneLine(inc), 100), discordTime(s.ExpiresAt, "f")),
+			Content:         fmt.Sprintf("🔇 Incident `%s` muted until %s.", oneLineN(inc, 100), discordTime(s.ExpiresAt, "f")),
 			Components:      []discordgo.MessageComponent{},
 			AllowedMentions: none(),
 		},
@@ -155,7 +155,7 @@ func (h *Handler) buttonNotRelevant(ctx context.Context, i *discordgo.Interactio
 	}
 	msg := "Thanks: recorded as not relevant"
 	if len(ruleIDs) > 0 {
-		msg += " against " + truncate(oneLine(strings.Join(ruleIDs, ", ")), 500)
+		msg += " against " + oneLineN(strings.Join(ruleIDs, ", "), 500)
 	}
 	return say(msg+". Precision per rule is in /rules.", true)
 }

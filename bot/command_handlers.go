@@ -74,7 +74,7 @@ func (h *Handler) cmdAlerts(o options) reply {
 		var b strings.Builder
 		for _, inc := range incs {
 			line := fmt.Sprintf("%s **%s** · %s · %s · `%s`\n", severityMark[inc.Severity], truncate(headline(inc), 150),
-				plural(inc.Corroboration, "source"), discordTime(inc.LastSeen, "R"), truncate(oneLine(inc.ID), 60))
+				plural(inc.Corroboration, "source"), discordTime(inc.LastSeen, "R"), oneLineN(inc.ID, 60))
 			if runes(b.String())+runes(line) > limitDescription-100 {
 				break
 			}
@@ -101,7 +101,7 @@ func (h *Handler) cmdIncident(o options) reply {
 		e := incidentEmbed(a, nil)
 		var tl strings.Builder
 		for _, t := range d.Timeline {
-			line := fmt.Sprintf("%s **%s** %s %s\n", discordTime(t.At, "f"), t.Kind, t.Severity, truncate(oneLine(t.Reason), 120))
+			line := fmt.Sprintf("%s **%s** %s %s\n", discordTime(t.At, "f"), t.Kind, t.Severity, oneLineN(t.Reason, 120))
 			if runes(tl.String())+runes(line) > 900 {
 				tl.WriteString("…")
 				break
@@ -142,18 +142,18 @@ func scoreEmbed(res rules.Result) *discordgo.MessageEmbed {
 		colour = severityColour[res.Severity]
 	}
 	var desc strings.Builder
-	fmt.Fprintf(&desc, "Score **%.2f** · rules `%s`", res.Score, truncate(oneLine(res.RulesVersion), 40))
+	fmt.Fprintf(&desc, "Score **%.2f** · rules `%s`", res.Score, oneLineN(res.RulesVersion, 40))
 	if res.Location != "" {
-		desc.WriteString(" · " + truncate(oneLine(res.Location), 100))
+		desc.WriteString(" · " + oneLineN(res.Location, 100))
 	}
 	if len(res.Categories) > 0 {
-		desc.WriteString(" · " + truncate(oneLine(strings.Join(res.Categories, ", ")), 200))
+		desc.WriteString(" · " + oneLineN(strings.Join(res.Categories, ", "), 200))
 	}
 	if res.Contested {
 		desc.WriteString("\n⚠️ **Contested**")
 	}
 	if len(res.Boosts) > 0 {
-		desc.WriteString("\nBoosts: " + truncate(oneLine(strings.Join(res.Boosts, "; ")), 500))
+		desc.WriteString("\nBoosts: " + oneLineN(strings.Join(res.Boosts, "; "), 500))
 	}
 	e := &discordgo.MessageEmbed{Title: verdict, Description: desc.String(), Color: colour}
 	add := func(prefix string, evs []rules.Evidence) {
@@ -161,10 +161,10 @@ func scoreEmbed(res rules.Result) *discordgo.MessageEmbed {
 			if len(e.Fields) >= 8 {
 				return
 			}
-			name := prefix + " · " + oneLine(ev.Rule) + " (" + ev.Severity.String() + ", " + string(ev.Modality) + ")"
-			value := "> " + truncate(oneLine(ev.Sentence), budgetSentence)
+			name := prefix + " · " + oneLineN(ev.Rule, 80) + " (" + ev.Severity.String() + ", " + string(ev.Modality) + ")"
+			value := "> " + oneLineN(ev.Sentence, budgetSentence)
 			if ev.Why != "" {
-				value += "\n*" + truncate(oneLine(ev.Why), budgetWhy) + "*"
+				value += "\n*" + oneLineN(ev.Why, budgetWhy) + "*"
 			}
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, 120), Value: value})
 		}
@@ -191,9 +191,9 @@ func (h *Handler) cmdRules(o options) reply {
 			if !ok {
 				return text("No rule " + oneLine(truncate(id, 100)) + ".")
 			}
-			e := &discordgo.MessageEmbed{Title: truncate("Rule "+oneLine(r.ID), limitTitle), Description: truncate(escape(r.Description), 2000), Color: severityColour[r.Severity],
+			e := &discordgo.MessageEmbed{Title: "Rule " + oneLineN(r.ID, 200), Description: escapeN(r.Description, 2000), Color: severityColour[r.Severity],
 				Fields: []*discordgo.MessageEmbedField{
-					{Name: "Category", Value: orDash(oneLine(r.Category)), Inline: true},
+					{Name: "Category", Value: orDash(oneLineN(r.Category, 100)), Inline: true},
 					{Name: "Severity", Value: r.Severity.String(), Inline: true},
 					{Name: "Enabled", Value: fmt.Sprint(r.Enabled), Inline: true},
 					{Name: "Fired", Value: fmt.Sprint(r.Fired), Inline: true},
@@ -211,7 +211,7 @@ func (h *Handler) cmdRules(o options) reply {
 		var b strings.Builder
 		for _, r := range rs {
 			line := fmt.Sprintf("`%s` %s · %s · fired %d · not relevant %d · precision %s\n",
-				truncate(oneLine(r.ID), 60), truncate(oneLine(r.Category), 30), r.Severity, r.Fired, r.NotRelevant, precision(r))
+				oneLineN(r.ID, 60), oneLineN(r.Category, 30), r.Severity, r.Fired, r.NotRelevant, precision(r))
 			if runes(b.String())+runes(line) > limitDescription-50 {
 				b.WriteString("… (use /rules show)")
 				break
@@ -258,11 +258,11 @@ func (h *Handler) cmdStatus() reply {
 			case s.ErrorStreak > 0:
 				mark = "🔴"
 			}
-			line := fmt.Sprintf("%s **%s** (%s) · last ok %s · errors %d · next %s", mark, truncate(oneLine(s.ID), 60), truncate(oneLine(s.Kind), 20),
+			line := fmt.Sprintf("%s **%s** (%s) · last ok %s · errors %d · next %s", mark, oneLineN(s.ID, 60), oneLineN(s.Kind, 20),
 				whenOrNever(s.LastSuccessAt.IsZero(), discordTime(s.LastSuccessAt, "R")), s.ErrorStreak,
 				whenOrNever(s.NextCheckAt.IsZero(), discordTime(s.NextCheckAt, "R")))
 			if s.LastError != "" {
-				line += " · " + truncate(oneLine(s.LastError), 100)
+				line += " · " + oneLineN(s.LastError, 100)
 			}
 			line += "\n"
 			if runes(b.String())+runes(line) > 3500 {
@@ -276,7 +276,7 @@ func (h *Handler) cmdStatus() reply {
 		}
 		reload := "never"
 		if !st.RulesReloadAt.IsZero() {
-			reload = discordTime(st.RulesReloadAt, "R") + " · " + truncate(oneLine(orDash(st.RulesReload)), 300)
+			reload = discordTime(st.RulesReloadAt, "R") + " · " + oneLineN(orDash(st.RulesReload), 300)
 		}
 		var outbox []string
 		for _, k := range slices.Sorted(maps.Keys(st.Outbox)) {
@@ -285,7 +285,7 @@ func (h *Handler) cmdStatus() reply {
 		e := &discordgo.MessageEmbed{Title: "tocsin status", Description: b.String(), Color: 0x5865F2, Fields: []*discordgo.MessageEmbedField{
 			{Name: "Open incidents", Value: fmt.Sprint(st.OpenIncidents), Inline: true},
 			{Name: "Outbox", Value: truncate(orDash(strings.Join(outbox, " · ")), 200), Inline: true},
-			{Name: "Rules", Value: "`" + orDash(truncate(oneLine(st.RulesVersion), 40)) + "`", Inline: true},
+			{Name: "Rules", Value: "`" + orDash(oneLineN(st.RulesVersion, 40)) + "`", Inline: true},
 			{Name: "Last reload", Value: reload, Inline: false},
 		}}
 		return embedMsg("", e)
@@ -324,10 +324,10 @@ func (h *Handler) cmdSubscribe(i *discordgo.Interaction, o options) reply {
 		}
 		desc := fmt.Sprintf("This channel now receives incidents at **%s** or above", r.MinSeverity)
 		if len(r.Categories) > 0 {
-			desc += " in " + oneLine(strings.Join(r.Categories, ", "))
+			desc += " in " + oneLineN(strings.Join(r.Categories, ", "), 500)
 		}
 		if len(r.Places) > 0 {
-			desc += " about " + oneLine(strings.Join(r.Places, ", "))
+			desc += " about " + oneLineN(strings.Join(r.Places, ", "), 500)
 		}
 		return text(desc + ".")
 	})
@@ -370,8 +370,8 @@ func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
 		if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
 			return h.failed("muting", err)
 		}
-		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Kind, truncate(oneLine(s.Value), 100),
-			discordTime(s.ExpiresAt, "f"), truncate(oneLine(s.Reason), 300), digitsOnly(who)))
+		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Kind, oneLineN(s.Value, 100),
+			discordTime(s.ExpiresAt, "f"), oneLineN(s.Reason, 300), digitsOnly(who)))
 	})
 }
 
@@ -390,9 +390,9 @@ func (h *Handler) cmdUnmute(o options) reply {
 			return h.failed("unmuting", err)
 		}
 		if n == 0 {
-			return text(fmt.Sprintf("No active silence on %s **%s**.", target, truncate(oneLine(value), 100)))
+			return text(fmt.Sprintf("No active silence on %s **%s**.", target, oneLineN(value, 100)))
 		}
-		return text(fmt.Sprintf("🔔 Lifted %d silence(s) on %s **%s**.", n, target, truncate(oneLine(value), 100)))
+		return text(fmt.Sprintf("🔔 Lifted %d silence(s) on %s **%s**.", n, target, oneLineN(value, 100)))
 	})
 }
 
@@ -420,6 +420,6 @@ func (h *Handler) cmdReload() reply {
 			return embedMsg("", &discordgo.MessageEmbed{Title: fmt.Sprintf("Reload refused: %d problem(s); the previous rules stay live", len(res.Problems)),
 				Description: b.String(), Color: severityColour[rules.SevCritical]})
 		}
-		return text("✅ Rules reloaded: version `" + truncate(oneLine(res.Version), 40) + "`.")
+		return text("✅ Rules reloaded: version `" + oneLineN(res.Version, 40) + "`.")
 	})
 }

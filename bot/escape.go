@@ -82,3 +82,26 @@ func truncate(s string, n int) string {
 
 // runes counts characters as Discord does.
 func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// cutRaw bounds untrusted text before the per-rune work of escaping, so a
+// 10 MB summary costs no more than a short one. Escaping never shortens
+// text except by dropping control characters and folding whitespace, so
+// keeping four times the budget loses nothing that would be shown.
+func cutRaw(s string, n int) string {
+	limit := 4*n + 16
+	if len(s) <= limit {
+		return s
+	}
+	i := 0
+	for count := 0; i < len(s) && count < limit; count++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
+}
+
+// escapeN escapes at most n runes' worth of s.
+func escapeN(s string, n int) string { return truncate(escape(cutRaw(s, n)), n) }
+
+// oneLineN is oneLine cut to n runes.
+func oneLineN(s string, n int) string { return truncate(oneLine(cutRaw(s, n)), n) }

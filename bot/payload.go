@@ -87,11 +87,11 @@ var severityMark = map[rules.Severity]string{
 
 // headline is "Title — Location", escaped, on one line.
 func headline(inc alerts.Incident) string {
-	t := strings.TrimSpace(inc.Title)
+	t := strings.TrimSpace(cutRaw(inc.Title, limitTitle))
 	if t == "" {
 		t = "Untitled incident"
 	}
-	if loc := strings.TrimSpace(inc.Location); loc != "" {
+	if loc := strings.TrimSpace(cutRaw(inc.Location, 100)); loc != "" {
 		t += " — " + loc
 	}
 	return oneLine(t)
@@ -131,7 +131,7 @@ func incidentEmbed(a alerts.Alert, acks []Ack) *discordgo.MessageEmbed {
 	}
 	var desc strings.Builder
 	if s := strings.TrimSpace(inc.Summary); s != "" {
-		desc.WriteString(truncate(escape(s), budgetSummary))
+		desc.WriteString(escapeN(s, budgetSummary))
 	}
 	if inc.Contested {
 		if desc.Len() > 0 {
@@ -152,7 +152,7 @@ func incidentEmbed(a alerts.Alert, acks []Ack) *discordgo.MessageEmbed {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, limitFieldName), Value: truncate(value, limitFieldValue), Inline: inline})
 	}
 	field("Severity", sev, true)
-	field("Categories", truncate(oneLine(strings.Join(inc.Categories, ", ")), 200), true)
+	field("Categories", oneLineN(strings.Join(inc.Categories, ", "), 200), true)
 	field("Corroboration", plural(inc.Corroboration, "source"), true)
 	if !inc.FirstSeen.IsZero() {
 		field("First seen", discordTime(inc.FirstSeen, "R"), true)
@@ -164,13 +164,13 @@ func incidentEmbed(a alerts.Alert, acks []Ack) *discordgo.MessageEmbed {
 		field("Resolved", discordTime(inc.ResolvedAt, "R"), true)
 	}
 	for _, ev := range pickEvidence(inc.Evidence) {
-		name := "Evidence · " + oneLine(ev.Rule) + " (" + oneLine(ev.Category) + ", " + ev.Severity.String() + ")"
+		name := "Evidence · " + oneLineN(ev.Rule, 80) + " (" + oneLineN(ev.Category, 40) + ", " + ev.Severity.String() + ")"
 		if ev.Contested {
 			name += " · contested"
 		}
-		value := "> " + truncate(oneLine(ev.Sentence), budgetSentence)
+		value := "> " + oneLineN(ev.Sentence, budgetSentence)
 		if why := strings.TrimSpace(ev.Why); why != "" {
-			value += "\n*" + truncate(oneLine(why), budgetWhy) + "*"
+			value += "\n*" + oneLineN(why, budgetWhy) + "*"
 		}
 		field(truncate(name, 120), value, false)
 	}
@@ -216,12 +216,12 @@ func sourcesList(srcs []alerts.SourceRef) string {
 		}
 		line := "• "
 		if u := safeURL(s.URL); u != "" {
-			line += "[" + truncate(oneLine(name), 60) + "](" + u + ")"
+			line += "[" + oneLineN(name, 60) + "](" + u + ")"
 		} else {
-			line += truncate(oneLine(name), 60)
+			line += oneLineN(name, 60)
 		}
 		if t := strings.TrimSpace(s.Title); t != "" {
-			line += " · " + truncate(oneLine(t), 120)
+			line += " · " + oneLineN(t, 120)
 		}
 		more := fmt.Sprintf("\n… and %d more", len(srcs)-i)
 		if runes(b.String())+runes(line)+1+runes(more) > limitFieldValue {
@@ -249,7 +249,7 @@ func acksList(acks []Ack) string {
 		}
 		who := "<@" + digitsOnly(a.UserID) + ">"
 		if digitsOnly(a.UserID) == "" {
-			who = truncate(oneLine(a.UserName), 40)
+			who = oneLineN(a.UserName, 40)
 		}
 		if !a.At.IsZero() {
 			who += " " + discordTime(a.At, "R")
@@ -424,10 +424,10 @@ func timelineLine(a alerts.Alert) message {
 	}
 	line := discordTime(a.At, "f") + " " + what + " · " + plural(inc.Corroboration, "source")
 	if r := strings.TrimSpace(a.Reason); r != "" {
-		line += " · " + truncate(oneLine(r), 300)
+		line += " · " + oneLineN(r, 300)
 	}
 	if t := strings.TrimSpace(a.Report.Title); t != "" {
-		line += "\n> " + truncate(oneLine(t), 300)
+		line += "\n> " + oneLineN(t, 300)
 		if u := safeURL(a.Report.URL); u != "" {
 			line += " (<" + u + ">)"
 		}
