@@ -75,7 +75,7 @@ func cmdEval(_ context.Context, env Env) int {
 			fmt.Fprintf(env.Stderr, "tocsin: %s has no usable label; skipped\n", it.ID)
 			continue
 		}
-		c.add(it, lb, set.Score(it.Report), *verbose)
+		c.add(it, lb, set.Score(it.Report), set, *verbose)
 	}
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
@@ -90,7 +90,7 @@ func cmdEval(_ context.Context, env Env) int {
 	return ExitOK
 }
 
-func (c *evalCounts) add(it report.Labelled, lb label, res rules.Result, verbose bool) {
+func (c *evalCounts) add(it report.Labelled, lb label, res rules.Result, set *rules.Set, verbose bool) {
 	switch {
 	case lb.Escalation && res.Alert:
 		c.tp++
@@ -146,7 +146,7 @@ func (c *evalCounts) add(it report.Labelled, lb label, res rules.Result, verbose
 			c.locs = append(c.locs, fmt.Sprintf("%s  severity %s, want %s", it.ID, res.Severity, lb.Severity))
 		}
 		c.locTotal++
-		if locationMatches(res.Location, lb.Location) {
+		if locationMatches(res.Location, lb.Location, sameGazPlace(set)) {
 			c.locRight++
 		} else if verbose {
 			c.locs = append(c.locs, fmt.Sprintf("%s  location %q, want %q", it.ID, res.Location, lb.Location))
@@ -243,37 +243,61 @@ func (c *evalCounts) print(w io.Writer, m Metrics, verbose bool) {
 }
 
 // locationMatches compares a predicted place with a corpus label. A label
-// may name several places ("Paris, France; Raqqa, Syria"); the prediction is
-// right when its place (first component) matches one of theirs, ignoring
-// words like "province", or when the label names only a country and the
-// prediction is in it.
-func locationMatches(pred, lb string) bool {
+// may name several places ("Paris, France; Raqqa, Syria", "Nasir, Upper
+// Nile, and Juba, South Sudan", "Ukraine (Kyiv, Dnipro)"); the prediction is
+// right when its place (first component) names one of them, ignoring words
+// like "province", or is the same gazetteer place under another spelling
+// (Severodonetsk, Sievierodonetsk), or when the label names only a country
+// and the prediction is in it.
+func locationMatches(pred, lb string, same func(a, b string) bool) bool {
 	if pred == "" {
 		return false
 	}
 	pp := splitPlace(pred)
+	if len(pp) == 0 {
+		return false
+	}
+	lb = strings.NewReplacer("(", ";", ")", ";").Replace(lb)
 	for _, part := range strings.FieldsFunc(lb, func(r rune) bool { return r == ';' || r == '/' }) {
 		lp := splitPlace(part)
 		if len(lp) == 0 {
 			continue
 		}
-		for _, alt := range strings.Split(lp[0], " and ") {
-			if placeEq(pp[0], alt) {
-				return true
+		named := lp
+		if len(lp) > 1 {
+			named = lp[:len(lp)-1] // the last component is the country
+		}
+		for _, comp := range named {
+			for _, alt := range strings.Split(strings.TrimPrefix(comp, "and "), " and ") {
+				if placeEq(pp[0], alt) || (same != nil && same(pp[0], alt)) {
+					return true
+				}
 			}
 		}
-		if len(lp) == 1 && len(pp) > 0 && placeEq(pp[len(pp)-1], lp[0]) {
+		if len(lp) == 1 && placeEq(pp[len(pp)-1], lp[0]) {
 			return true
 		}
 	}
 	return false
 }
 
+// sameGazPlace reports whether two names are the same gazetteer place.
+func sameGazPlace(set *rules.Set) func(a, b string) bool {
+	g := set.Gazetteer()
+	if g == nil {
+		return nil
+	}
+	return func(a, b string) bool {
+		pa, pb := g.Lookup(a), g.Lookup(b)
+		return len(pa) > 0 && len(pb) > 0 && pa[0] == pb[0]
+	}
+}
+
 func splitPlace(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
-		for _, w := range []string{" province", " region", " governorate", " oblast", " state", " city", " district", "the "} {
+		for _, w := range []string{" provinces", " province", " regions", " region", " governorate", " oblast", " state", " city", " district", "the "} {
 			p = strings.ReplaceAll(p, w, "")
 		}
 		if p = strings.TrimSpace(p); p != "" {

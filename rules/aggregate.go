@@ -2,6 +2,7 @@ package rules
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
@@ -100,6 +101,9 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 	n := 0
 	add := func(text string, w float64) {
 		for _, m := range s.gaz.Find(text) {
+			if actorCompound(text, m.End) {
+				continue // "Saudi-led coalition", "Misrata-based militias": the actor, not the place
+			}
 			p := m.Place
 			mw := w
 			if m.Demonym {
@@ -118,7 +122,8 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 			continue
 		}
 		seen[ev.Sentence] = true
-		w := 3.0
+		// The most severe evidence names the main place.
+		w := 2 + float64(ev.Severity)
 		if ev.Category == "de_escalation" || ev.Category == "threat" {
 			w = 2
 		}
@@ -158,6 +163,29 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 			best = p
 		}
 	}
+	if best == nil && bestCC != "" {
+		// Only the country was named where it mattered: take the city or
+		// region of that country that the opening paragraphs name most.
+		lead := d.text[d.textOff:]
+		if len(lead) > 3000 {
+			lead = lead[:3000]
+		}
+		sub := map[*geo.Place]float64{}
+		for _, m := range s.gaz.Find(lead) {
+			if m.Place.CountryCode == bestCC && m.Place.Kind != geo.Country && !m.Demonym && !actorCompound(lead, m.End) {
+				sub[m.Place]++
+				if _, ok := order[m.Place]; !ok {
+					order[m.Place] = n
+					n++
+				}
+			}
+		}
+		for p, w := range sub {
+			if best == nil || w > sub[best] || (w == sub[best] && order[p] < order[best]) {
+				best = p
+			}
+		}
+	}
 	if best != nil {
 		return best
 	}
@@ -170,6 +198,21 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 		return p
 	}
 	return nil
+}
+
+// actorCompound reports a place used as the first half of an actor
+// compound: "Saudi-led", "Iran-backed", "Misrata-based".
+func actorCompound(text string, end int) bool {
+	if end >= len(text) || text[end] != '-' {
+		return false
+	}
+	rest := strings.ToLower(text[end+1 : min(len(text), end+12)])
+	for _, suf := range []string{"led", "backed", "based", "allied", "aligned", "run", "controlled", "funded", "supported", "born", "made"} {
+		if strings.HasPrefix(rest, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 func kindRank(p *geo.Place) int {
