@@ -297,3 +297,22 @@ func TestConcurrentAlertsOfOneIncidentMakeOneMessage(t *testing.T) {
 		t.Fatalf("concurrent alerts of one incident made %d messages", got)
 	}
 }
+
+// TestLongBucketResetDoesNotBlock: after a 429 whose reset is far away,
+// discordgo would sleep out the reset on the next request, ignoring ctx.
+// The notifier must hand the alert back to the outbox instead.
+func TestLongBucketResetDoesNotBlock(t *testing.T) {
+	e := newEnv(t, discordtest.Options{})
+	e.srv.Inject(discordtest.Fault{Method: "POST", Path: "/channels/", Status: 429, RetryAfter: time.Hour})
+	c := e.client()
+	n, err := NewNotifier(c, NotifierOptions{Routes: []Route{{ChannelID: testChannel}}, Refs: newMemRefs(), MaxRetryWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the second attempt meets discordgo's hour-long bucket reset
+		retry, err := n.Notify(ctxT(t), sampleAlert())
+		if err == nil || !retry || !strings.Contains(err.Error(), "rate limited") {
+			t.Fatalf("attempt %d: want a retryable rate-limit error, got retry=%v err=%v", i, retry, err)
+		}
+	}
+}

@@ -94,6 +94,16 @@ func (r *rest) do(ctx context.Context, method, endpoint, bucket string, body any
 		if err := r.global.Wait(ctx); err != nil {
 			return nil, &apiError{op: op, retry: true, err: fmt.Errorf("waiting for the global rate limit: %w", err)}
 		}
+		// discordgo sleeps out a bucket's (or the global) reset without
+		// looking at ctx; wait here instead, where ctx and maxWait apply.
+		if wait := r.bucketWait(bucket); wait > 0 {
+			if wait > r.maxWait {
+				return nil, &apiError{op: op, status: http.StatusTooManyRequests, retry: true, err: fmt.Errorf("rate limited for another %s", wait.Round(time.Second))}
+			}
+			if err := r.sleep(ctx, wait); err != nil {
+				return nil, &apiError{op: op, retry: true, err: fmt.Errorf("waiting for the rate limit: %w", err)}
+			}
+		}
 		resp, err := r.s.RequestWithBucketID(method, endpoint, body, bucket,
 			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
 		if err == nil {
@@ -141,6 +151,14 @@ func (r *rest) do(ctx context.Context, method, endpoint, bucket string, body any
 		}
 	}
 	return nil, last
+}
+
+// bucketWait is how long discordgo would sleep before sending to bucket.
+func (r *rest) bucketWait(bucket string) time.Duration {
+	b := r.s.Ratelimiter.GetBucket(bucket)
+	b.Lock()
+	defer b.Unlock()
+	return r.s.Ratelimiter.GetWaitTime(b, 1)
 }
 
 // json sends a request and decodes the answer into out (if not nil).
