@@ -103,8 +103,16 @@ func (h *Handler) failed(what string, err error) message {
 
 const unavailable = "This is not available in this tocsin deployment."
 
-// handle answers one interaction.
-func (h *Handler) handle(ctx context.Context, i *discordgo.Interaction) reply {
+// handle answers one interaction. A malformed interaction (discordgo's
+// data accessors panic on the wrong shape) gets an error answer, not a
+// crash.
+func (h *Handler) handle(ctx context.Context, i *discordgo.Interaction) (r reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("interaction handler panicked", "interaction_id", i.ID, "panic", fmt.Sprint(p))
+			r = say("Sorry, tocsin could not handle that.", true)
+		}
+	}()
 	switch i.Type {
 	case discordgo.InteractionPing:
 		return reply{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 )
 
@@ -84,4 +86,25 @@ func TestHTTPInteractionsEndpoint(t *testing.T) {
 		t.Errorf("status over HTTP: callback %d, answer %s %s", rec.Callbacks[0].Type, rec.Original.Content, rec.Original.Embeds)
 	}
 	noRejections(t, e)
+}
+
+func TestMalformedInteractionGetsAnAnswerNotACrash(t *testing.T) {
+	h := NewHandler(HandlerOptions{})
+	for _, raw := range []string{
+		`{"id":"1","type":2,"token":"t"}`,             // command without data
+		`{"id":"1","type":3,"token":"t","data":null}`, // component without data
+		`{"id":"1","type":4,"token":"t","data":{}}`,   // autocomplete without options
+		`{"id":"1","type":99,"token":"t"}`,            // unknown type
+	} {
+		var i discordgo.Interaction
+		if err := json.Unmarshal([]byte(raw), &i); err != nil {
+			continue // discordgo refuses it before us: also fine
+		}
+		r := h.handle(context.Background(), &i)
+		ok := r.resp != nil && r.resp.Data != nil &&
+			(r.resp.Type == discordgo.InteractionApplicationCommandAutocompleteResult || r.resp.Data.Flags&discordgo.MessageFlagsEphemeral != 0)
+		if !ok {
+			t.Errorf("%s: answer %+v", raw, r.resp)
+		}
+	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // Discord's limits (in characters). The builders below stay within them by
-// construction; limits_test.go checks the worst cases.
+// construction; TestLimitsByConstruction checks the worst cases.
 const (
 	limitContent     = 2000
 	limitTitle       = 256

@@ -1,5 +1,7 @@
 package bot
 
+import "log/slog"
+
 // Token is the bot token. It prints as <secret> so that a logged options
 // struct, an error or a panic never shows it.
 type Token string
@@ -12,6 +14,9 @@ func (Token) GoString() string { return "<secret>" }
 
 // MarshalText hides the token from JSON, YAML and slog.
 func (Token) MarshalText() ([]byte, error) { return []byte("<secret>"), nil }
+
+// LogValue hides the token from slog.
+func (Token) LogValue() slog.Value { return slog.StringValue("<secret>") }
 
 // reveal returns the token itself, for the Authorization header only.
 func (t Token) reveal() string { return string(t) }
