@@ -37,14 +37,15 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"score":     {"score reports from files, .jsonl corpora or stdin (-)", cmdScore},
-		"eval":      {"measure detection against a labelled .jsonl corpus", cmdEval},
-		"rules":     {"lint | test | export | list the rule set", cmdRules},
-		"run":       {"run the service: poll sources, alert, until interrupted", cmdRun},
-		"once":      {"run one poll cycle, deliver alerts, then exit", cmdOnce},
-		"status":    {"print sources, outbox and rules state from the store", cmdStatus},
-		"summarize": {"print the summary of report files", cmdSummarize},
-		"version":   {"print the version", cmdVersion},
+		"score":       {"score reports from files, .jsonl corpora or stdin (-)", cmdScore},
+		"eval":        {"measure detection against a labelled .jsonl corpus", cmdEval},
+		"rules":       {"lint | test | export | list the rule set", cmdRules},
+		"run":         {"run the service: poll sources, alert, until interrupted", cmdRun},
+		"once":        {"run one poll cycle, deliver alerts, then exit", cmdOnce},
+		"status":      {"print sources, outbox and rules state from the store", cmdStatus},
+		"summarize":   {"print the summary of report files", cmdSummarize},
+		"version":     {"print the version", cmdVersion},
+		"healthcheck": {"probe a running tocsin's /healthz (Docker HEALTHCHECK)", cmdHealthcheck},
 	}
 }
 
