@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"os" // DEBUGTMP
 	"io/fs"
 	"math"
 	"slices"
@@ -68,7 +67,6 @@ func FuzzParse(f *testing.F) {
 	r := report.Report{Title: "Aleppo falls", Text: fuzzText, Published: mustYear(2024)}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		os.WriteFile("/tmp/fuzzcur.yaml", data, 0o644) // DEBUGTMP
 		for _, sources := range []map[string][]byte{
 			{"fuzz.yaml": data},
 			{"00-lexicon.yaml": lexicon, "zz-fuzz.yaml": data},
