@@ -119,6 +119,38 @@ var migrations = []migration{
 			updated_at BIGINT NOT NULL
 		)`,
 	}},
+	{2, "discord subscriptions, acknowledgements, feedback", []string{
+		// Channel routes added with /subscribe; lists and the role map are
+		// JSON, read whole, never queried into.
+		`CREATE TABLE subscriptions (
+			channel_id TEXT PRIMARY KEY,
+			categories TEXT NOT NULL,
+			places TEXT NOT NULL,
+			min_severity INTEGER NOT NULL,
+			mention_roles TEXT NOT NULL,
+			author TEXT NOT NULL DEFAULT '',
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		`CREATE TABLE acks (
+			incident_id TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			user_name TEXT NOT NULL DEFAULT '',
+			acked_at BIGINT NOT NULL,
+			PRIMARY KEY (incident_id, user_id)
+		)`,
+		// One row per (rule, incident, member, kind): a member clicking
+		// twice counts once.
+		`CREATE TABLE feedback (
+			rule_id TEXT NOT NULL,
+			incident_id TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			PRIMARY KEY (rule_id, incident_id, user_id, kind)
+		)`,
+		`CREATE INDEX feedback_kind ON feedback (kind, rule_id)`,
+	}},
 }
 
 const (
