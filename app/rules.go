@@ -206,3 +206,6 @@ func (r *Rules) Watch(ctx context.Context, hup <-chan os.Signal, debounce time.D
 // Gazetteer is the place gazetteer the rules use (shared with, e.g., the
 // Discord place autocomplete).
 func (r *Rules) Gazetteer() *geo.Gazetteer { return r.gaz }
+
+// Set is the live rule set (for listings such as Discord's /rules).
+func (r *Rules) Set() *rules.Set { return r.cur.Load() }
