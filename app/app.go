@@ -57,6 +57,7 @@ type App struct {
 	Poller  *poller.Poller
 	Disp    *poller.Dispatcher
 	Reg     *prometheus.Registry
+	discord *discord // nil unless discord.token is configured
 	ln      net.Listener
 	srv     *http.Server
 	ready   bool
@@ -105,6 +106,15 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 
+	// 2b. Discord, only with a token: its notifier joins the outbox's, its
+	// bot starts in Run and stops before the store closes.
+	if cfg.Discord.Enabled() {
+		if a.discord, err = newDiscord(cfg.Discord, s, a.Rules, d.Clock.Now, d.Logger); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, func() error { return a.discord.stop(cfg.ShutdownTimeout.D()) })
+	}
+
 	// 3. Notifiers and the outbox dispatcher.
 	var notifiers []alerts.Notifier
 	if cfg.Console.Enabled {
@@ -115,6 +125,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		notifiers = append(notifiers, console.New(d.Stdout, f))
 	}
 	notifiers = append(notifiers, d.Notifiers...)
+	if a.discord != nil {
+		notifiers = append(notifiers, a.discord.notifier)
+	}
 	ob := cfg.Outbox
 	a.Disp, err = poller.NewDispatcher(poller.DispatcherOptions{
 		Outbox: s, Notifiers: notifiers, MaxAttempts: ob.MaxAttempts, SendTimeout: ob.SendTimeout.D(),
@@ -159,6 +172,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 
 	// 6. HTTP: listen now so a busy port fails the start, not later.
+	if a.discord != nil && a.discord.key != nil && cfg.HTTP.Addr == "" {
+		a.log.Warn("discord.public_key is set but the HTTP server is disabled: the interactions endpoint is not served")
+	}
 	if cfg.HTTP.Addr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 		if err != nil {
@@ -199,6 +215,14 @@ func (a *App) Once(ctx context.Context) (poller.TickStats, int, error) {
 // the poller finishes its tick (fetches in flight are abandoned and polled
 // again next start), what was recorded is delivered, the HTTP server drains.
 func (a *App) Run(ctx context.Context) error {
+	if a.discord != nil {
+		// Before anything serves: the HTTP interactions endpoint answers
+		// through the started bot, and a bad token fails the start loudly.
+		if err := a.discord.start(ctx); err != nil {
+			a.Stop()
+			return err
+		}
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -57,5 +57,9 @@ func (a *App) handler() http.Handler {
 			return a.Poller.Ingest(ctx, feed.DefaultPushSource, rs)
 		},
 	}))
+	if a.discord != nil && a.discord.key != nil {
+		// Discord's "interactions endpoint URL": Ed25519-verified.
+		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.bot.InteractionsHandler(a.discord.key))
+	}
 	return mux
 }

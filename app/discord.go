@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tocsin-alerts/tocsin/bot"
+	"github.com/tocsin-alerts/tocsin/config"
+	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/store"
+)
+
+// discordStartTimeout bounds registering the commands and the gateway
+// handshake at start; the client bounds each request and the handshake
+// itself, this bounds the sum.
+const discordStartTimeout = 60 * time.Second
+
+// discord is tocsin on Discord: the notifier (delivering from the outbox,
+// REST only), and the bot answering commands and buttons (gateway and/or
+// the HTTP interactions endpoint). It exists only when discord.token is
+// configured.
+type discord struct {
+	cfg      config.Discord
+	client   *bot.Client
+	notifier *bot.Notifier
+	bot      *bot.Bot
+	// key verifies the HTTP interactions endpoint; nil: not served.
+	key     ed25519.PublicKey
+	started atomic.Bool
+	log     *slog.Logger
+}
+
+// newDiscord builds the Discord parts; it does no I/O. The notifier's
+// routes are the configured channels plus the /subscribe ones in the store.
+func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Time, logger *slog.Logger) (*discord, error) {
+	log := logger.With("component", "discord_app")
+	client, err := bot.NewClient(bot.ClientOptions{Token: bot.Token(cfg.Token.Reveal()), APIURL: cfg.APIURL, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	routes, err := discordRoutes(cfg.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	subs := &discordSubscriptions{s: s, now: now}
+	acks := &discordAcks{s: s}
+	n, err := bot.NewNotifier(client, bot.NotifierOptions{Routes: routes, Subscriptions: subs, Refs: &discordRefs{s: s},
+		Acks: acks, RetryBudget: cfg.RetryBudget, MaxRetryWait: cfg.MaxRetryWait.D(), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	if n.Name() != discordNotifier {
+		return nil, fmt.Errorf("discord: notifier is named %q, its refs are stored under %q", n.Name(), discordNotifier)
+	}
+	incidents := &discordIncidents{s: s}
+	h := bot.NewHandler(bot.HandlerOptions{
+		Deps: bot.Deps{
+			Incidents: incidents, Incident: incidents, Scorer: &discordScorer{r: r},
+			Rules:  &discordRuleCatalog{s: s, r: r, now: now},
+			Status: &discordStatus{s: s}, Subscriptions: subs, Silences: &discordSilences{s: s, now: now},
+			Acks: acks, Feedback: &discordFeedback{s: s}, Reloader: &discordReloader{r: r},
+			Places: &discordPlaces{g: r.Gazetteer()},
+		},
+		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
+	})
+	d := &discord{cfg: cfg, client: client, notifier: n, log: log,
+		bot: bot.NewBot(client, h, bot.BotOptions{AppID: cfg.ApplicationID, GuildID: cfg.GuildID, Gateway: cfg.GatewayEnabled(), Logger: logger})}
+	if cfg.PublicKey != "" {
+		if d.key, err = bot.ParsePublicKey(cfg.PublicKey); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// discordRoutes turns the configured channels into routes (the config has
+// validated them; a bad value here is still an error, not a guess).
+func discordRoutes(chs []config.DiscordChannel) ([]bot.Route, error) {
+	var out []bot.Route
+	for i, ch := range chs {
+		r := bot.Route{ChannelID: ch.ChannelID, Categories: ch.Categories, Places: ch.Places, MinSeverity: rules.SevLow,
+			MentionRoles: map[rules.Severity][]string{}}
+		if ch.MinSeverity != "" {
+			sev, err := rules.ParseSeverity(ch.MinSeverity)
+			if err != nil {
+				return nil, fmt.Errorf("channels[%d].min_severity: %w", i, err)
+			}
+			r.MinSeverity = sev
+		}
+		for name, roles := range ch.MentionRoles {
+			sev, err := rules.ParseSeverity(strings.ToLower(name))
+			if err != nil {
+				return nil, fmt.Errorf("channels[%d].mention_roles: %w", i, err)
+			}
+			r.MentionRoles[sev] = append(r.MentionRoles[sev], roles...)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// start registers the commands and opens the gateway, bounded in time.
+func (d *discord) start(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, discordStartTimeout)
+	defer cancel()
+	d.started.Store(true)
+	if err := d.bot.Start(ctx); err != nil {
+		return fmt.Errorf("discord: start: %w", err)
+	}
+	d.log.Info("discord started", "gateway", d.cfg.GatewayEnabled(), "http_interactions", d.key != nil,
+		"channels", len(d.cfg.Channels))
+	return nil
+}
+
+// stop closes the gateway and waits for answers in flight, within timeout.
+// It runs before the store closes: those answers use it.
+func (d *discord) stop(timeout time.Duration) error {
+	if !d.started.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.bot.Stop(ctx)
+}
