@@ -1,0 +1,233 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin-alerts/tocsin/app"
+	"github.com/tocsin-alerts/tocsin/bot/discordtest"
+	"github.com/tocsin-alerts/tocsin/config"
+)
+
+const (
+	e2eToken   = "e2e-bot-token.must-never-be-logged.x9Q"
+	e2eChannel = "300000000000000001"
+	e2eGuild   = "400000000000000001"
+)
+
+// The first report (source wire-a) opens a HIGH incident in Kharkiv; the
+// second (source wire-b) is the same event in other words: an update.
+const (
+	reportA = "Russian missiles strike Kharkiv apartment blocks, killing 14\n\n" +
+		"Russian missiles struck two apartment blocks in the centre of Kharkiv early on Sunday, killing at least 14 people " +
+		"and wounding dozens, regional governor Oleh Syniehubov said.\n"
+	reportB = "Missile attack on Kharkiv kills 14 in apartment blocks\n\n" +
+		"A Russian missile attack hit apartment blocks in Kharkiv on Sunday, killing 14 people, the regional governor said. " +
+		"Rescuers searched the rubble.\n"
+)
+
+// TestDiscordEndToEnd runs the whole service against the loopback Discord
+// with the real discordgo client: a folder source's report becomes exactly
+// one message in the configured channel; the same incident reported by a
+// second source edits that message (a timeline line goes to its thread, no
+// new message in the channel); /status and /alerts answer over the gateway
+// and over the signed HTTP interactions endpoint (a tampered request is
+// refused); the token never reaches the logs.
+func TestDiscordEndToEnd(t *testing.T) {
+	// A generous interaction deadline: this test is about wiring, and the
+	// race detector on a shared machine is slow; bot's own tests hold
+	// Discord's 3 s.
+	emu := discordtest.New(discordtest.Options{Token: e2eToken, Channels: []string{e2eChannel}, InteractionDeadline: time.Minute})
+	t.Cleanup(emu.Close)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dirA, "kharkiv.txt"), []byte(reportA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := config.Default()
+	cfg.Store.DSN = filepath.Join(t.TempDir(), "tocsin.db")
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Console.Enabled = false
+	cfg.Alerts.RepeatInterval = 0 // every corroboration is an update
+	cfg.Sources = []config.Source{
+		{ID: "wire-a", Kind: "folder", Path: dirA, Interval: config.Duration(time.Second)},
+		{ID: "wire-b", Kind: "folder", Path: dirB, Interval: config.Duration(time.Second)},
+	}
+	cfg.Discord = config.Discord{
+		Token: config.Secret(e2eToken), ApplicationID: emu.AppID(), GuildID: e2eGuild, APIURL: emu.URL() + "/api/v9",
+		PublicKey: hex.EncodeToString(pub),
+		Channels:  []config.DiscordChannel{{ChannelID: e2eChannel, MinSeverity: "medium"}},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(context.Background(), cfg, app.Deps{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v", err)
+			}
+		case <-time.After(60 * time.Second): // failure guard only
+			t.Error("Run did not return after cancel")
+		}
+	}
+	defer stop()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second) // failure guard only
+		defer wcancel()
+		if err := discordtest.WaitFor(wctx, cond); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	// Commands are registered with one bulk overwrite, in the guild.
+	wait("gateway connected", func() bool { _, _, ok := emu.GatewayStats(); return ok })
+	if n := emu.Overwrites(); n != 1 || len(emu.Commands(e2eGuild)) == 0 {
+		t.Errorf("command registration: %d overwrites, %d guild commands; want 1 overwrite", n, len(emu.Commands(e2eGuild)))
+	}
+
+	// 1. The report becomes exactly one message, with its thread.
+	wait("incident message posted", func() bool { return len(emu.Messages(e2eChannel)) > 0 })
+	msgs := emu.Messages(e2eChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("channel has %d messages; want exactly 1", len(msgs))
+	}
+	msg := msgs[0]
+	if !strings.Contains(string(msg.Embeds), "Kharkiv") || len(msg.Pings) != 0 {
+		t.Errorf("incident message: embeds %s, pings %v", msg.Embeds, msg.Pings)
+	}
+	wait("thread started", func() bool { _, ok := emu.Thread(msg.ID); return ok })
+
+	// 2. The same incident from another source edits the message.
+	if err := os.WriteFile(filepath.Join(dirB, "kharkiv-b.txt"), []byte(reportB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait("incident message edited", func() bool { m, _ := emu.Message(msg.ID); return m.Edits > 0 })
+	thread, _ := emu.Thread(msg.ID)
+	wait("timeline line in the thread", func() bool { return len(emu.Messages(thread)) > 0 })
+	if got := emu.Messages(e2eChannel); len(got) != 1 {
+		t.Errorf("after the update the channel has %d messages; want still 1 (edited in place)", len(got))
+	}
+	edited, _ := emu.Message(msg.ID)
+	if !strings.Contains(string(msg.Embeds), "1 source") || !strings.Contains(string(edited.Embeds), "2 sources") {
+		t.Errorf("corroboration: first %s\nedited %s\nwant 1 source, then 2 sources", msg.Embeds, edited.Embeds)
+	}
+	incs, err := a.Store.OpenIncidents(context.Background())
+	if err != nil || len(incs) != 1 || incs[0].Corroboration != 2 {
+		t.Fatalf("open incidents = %+v, %v; want one incident corroborated by 2 sources", incs, err)
+	}
+
+	// 3. Slash commands over the gateway.
+	admin := discordtest.Member{UserID: "500000000000000001", Username: "ann", Permissions: 0x20}
+	answer := func(id string) string {
+		t.Helper()
+		var rec discordtest.Interaction
+		wait("answer to "+id, func() bool {
+			r, ok := emu.Interaction(id)
+			rec = r
+			return ok && r.Answered() && (r.Callbacks[0].Type != 5 || r.OriginalEdits > 0)
+		})
+		if rec.Original == nil {
+			t.Fatalf("interaction %s: no response message", id)
+		}
+		return rec.Original.Content + string(rec.Original.Embeds)
+	}
+	id, err := emu.Interact(discordtest.Spec{Type: discordtest.TypeCommand, GuildID: e2eGuild, ChannelID: e2eChannel, Member: admin, Command: "status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(id); !strings.Contains(got, "wire-a") || !strings.Contains(got, "wire-b") {
+		t.Errorf("/status answered %s; want both sources", got)
+	}
+	id, err = emu.Interact(discordtest.Spec{Type: discordtest.TypeCommand, GuildID: e2eGuild, ChannelID: e2eChannel, Member: admin,
+		Command: "alerts", Options: []discordtest.Option{discordtest.Str("place", "Ukraine")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(id); !strings.Contains(got, "Kharkiv") || !strings.Contains(got, incs[0].ID) {
+		t.Errorf("/alerts answered %s; want the Kharkiv incident %s", got, incs[0].ID)
+	}
+
+	// 4. The HTTP interactions endpoint: signed is answered, tampered is not.
+	endpoint := "http://" + a.Addr() + cfg.Discord.InteractionsPath
+	hctx, hcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer hcancel()
+	id, code, err := emu.DeliverHTTP(hctx, endpoint, priv, discordtest.Spec{Type: discordtest.TypeCommand, GuildID: e2eGuild,
+		ChannelID: e2eChannel, Member: admin, Command: "alerts"})
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("signed HTTP interaction = %d, %v", code, err)
+	}
+	if got := answer(id); !strings.Contains(got, "Kharkiv") {
+		t.Errorf("/alerts over HTTP answered %s", got)
+	}
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	if _, code, _ := emu.DeliverHTTP(hctx, endpoint, other, discordtest.Spec{Type: discordtest.TypeCommand, GuildID: e2eGuild,
+		ChannelID: e2eChannel, Member: admin, Command: "status"}); code != http.StatusUnauthorized {
+		t.Errorf("wrongly signed HTTP interaction = %d; want 401", code)
+	}
+
+	if rej := emu.Rejections(); len(rej) != 0 {
+		b, _ := json.Marshal(rej)
+		t.Errorf("Discord refused requests: %s", b)
+	}
+	stop()
+	// The token was used (every request carried it) but never logged.
+	reqs := emu.Requests()
+	if len(reqs) == 0 || reqs[0].Authorization != "Bot "+e2eToken {
+		t.Fatalf("requests did not carry the token: %+v", reqs)
+	}
+	if out := logs.String(); strings.Contains(out, e2eToken) || !strings.Contains(out, "discord started") {
+		t.Errorf("logs leak the token or lack the Discord start:\n%s", out)
+	}
+	if out := logs.String(); strings.Contains(out, "level=ERROR") {
+		t.Errorf("errors logged on the happy path:\n%s", out)
+	}
+}
+
+// TestNoDiscordWithoutToken: without a token nothing Discord-related is
+// built; the default setup is unchanged.
+func TestNoDiscordWithoutToken(t *testing.T) {
+	var logs syncBuffer
+	cfg := testConfig(t)
+	a, err := app.New(context.Background(), cfg, app.Deps{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	if names := a.Disp.Names(); len(names) != 1 || names[0] != "console" {
+		t.Errorf("notifiers = %v; want only the console", names)
+	}
+	if strings.Contains(logs.String(), "component=discord") {
+		t.Errorf("Discord mentioned without a token:\n%s", logs.String())
+	}
+}
