@@ -42,7 +42,8 @@ const (
 // second source edits that message (a timeline line goes to its thread, no
 // new message in the channel); /status and /alerts answer over the gateway
 // and over the signed HTTP interactions endpoint (a tampered request is
-// refused); the token never reaches the logs.
+// refused); a restart on the same store posts nothing again; the token
+// never reaches the logs.
 func TestDiscordEndToEnd(t *testing.T) {
 	// A generous interaction deadline: this test is about wiring, and the
 	// race detector on a shared machine is slow; bot's own tests hold
@@ -77,29 +78,7 @@ func TestDiscordEndToEnd(t *testing.T) {
 	}
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(context.Background(), cfg, app.Deps{Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v", err)
-			}
-		case <-time.After(60 * time.Second): // failure guard only
-			t.Error("Run did not return after cancel")
-		}
-	}
+	a, stop := runApp(t, cfg, logger)
 	defer stop()
 	wait := func(what string, cond func() bool) {
 		t.Helper()
@@ -201,6 +180,31 @@ func TestDiscordEndToEnd(t *testing.T) {
 		t.Errorf("Discord refused requests: %s", b)
 	}
 	stop()
+
+	// 5. A restart on the same store polls both sources again and posts
+	// nothing new: what was delivered stays delivered.
+	restartAt := time.Now()
+	lines := len(emu.Messages(thread))
+	a2, stop2 := runApp(t, cfg, logger)
+	defer stop2()
+	wait("both sources polled after the restart", func() bool {
+		for _, id := range []string{"wire-a", "wire-b"} {
+			src, err := a2.Store.Source(context.Background(), id)
+			if err != nil || !src.LastCheckAt.After(restartAt) {
+				return false
+			}
+		}
+		depth, err := a2.Store.OutboxDepth(context.Background())
+		return err == nil && depth["pending"] == 0
+	})
+	stop2()
+	if got := len(emu.Messages(e2eChannel)); got != 1 {
+		t.Errorf("after a restart the channel has %d messages; want 1", got)
+	}
+	if got := len(emu.Messages(thread)); got != lines {
+		t.Errorf("after a restart the thread has %d lines; want %d", got, lines)
+	}
+
 	// The token was used (every request carried it) but never logged.
 	reqs := emu.Requests()
 	if len(reqs) == 0 || reqs[0].Authorization != "Bot "+e2eToken {
@@ -211,6 +215,65 @@ func TestDiscordEndToEnd(t *testing.T) {
 	}
 	if out := logs.String(); strings.Contains(out, "level=ERROR") {
 		t.Errorf("errors logged on the happy path:\n%s", out)
+	}
+}
+
+// runApp runs the service until the returned stop is called (idempotent),
+// which checks that Run returned cleanly.
+func runApp(t *testing.T, cfg *config.Config, logger *slog.Logger) (*app.App, func()) {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, app.Deps{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	return a, func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v", err)
+			}
+		case <-time.After(60 * time.Second): // failure guard only
+			t.Error("Run did not return after cancel")
+		}
+	}
+}
+
+// TestDiscordBadTokenFailsStart: a token Discord refuses stops the start
+// with an error that names Discord and never shows the token.
+func TestDiscordBadTokenFailsStart(t *testing.T) {
+	emu := discordtest.New(discordtest.Options{Token: e2eToken, Channels: []string{e2eChannel}})
+	t.Cleanup(emu.Close)
+	const wrong = "wrong-token.also-secret.Zz"
+	cfg := testConfig(t)
+	cfg.Discord = config.Discord{Token: config.Secret(wrong), ApplicationID: emu.AppID(), APIURL: emu.URL() + "/api/v9"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	a, err := app.New(context.Background(), cfg, app.Deps{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // failure guard only
+	defer cancel()
+	err = a.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "discord") || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("Run with a refused token = %v; want a Discord error without the token", err)
+	}
+	if strings.Contains(logs.String(), wrong) {
+		t.Errorf("logs show the token:\n%s", logs.String())
+	}
+	if err := a.Store.Ping(context.Background()); err == nil {
+		t.Error("the store is still open after a failed start")
 	}
 }
 

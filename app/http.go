@@ -13,7 +13,8 @@ import (
 )
 
 // handler serves /healthz (the process is up), /readyz (running and the
-// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry) and POST /v1/reports.
+// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports and,
+// with discord.public_key, Discord's interactions endpoint.
 func (a *App) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
