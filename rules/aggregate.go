@@ -1,9 +1,10 @@
 package rules
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
 
@@ -19,13 +20,12 @@ const (
 )
 
 // aggregate combines kept evidence into the report verdict.
-func (s *Set) aggregate(res *Result, d *doc, negatedCats map[string]bool) {
-	sort.SliceStable(res.Evidence, func(i, j int) bool {
-		a, b := res.Evidence[i], res.Evidence[j]
+func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string]bool) {
+	slices.SortStableFunc(res.Evidence, func(a, b Evidence) int {
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return int(b.Severity) - int(a.Severity)
 		}
-		return a.Field == "title" && b.Field != "title" || (a.Field == b.Field && a.Start < b.Start)
+		return int(a.sent) - int(b.sent) // title first, then text order
 	})
 	cats := map[string]bool{}
 	var escal []Evidence
@@ -64,7 +64,7 @@ func (s *Set) aggregate(res *Result, d *doc, negatedCats map[string]bool) {
 	} else {
 		res.Severity = SevNone
 	}
-	if p := s.location(d, res.Evidence); p != nil {
+	if p := s.location(sc, d, res.Evidence); p != nil {
 		res.Location = p.String()
 		res.CountryCode = p.CountryCode
 	}
@@ -92,15 +92,17 @@ func indexOf(s, sub string) int {
 // most, then the title, then the lead sentence; background paragraphs do not
 // count. The best-supported country wins, then its best-supported city or
 // region.
-func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
+func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 	if s.gaz == nil {
 		return nil
 	}
 	weights := map[*geo.Place]float64{}
 	order := map[*geo.Place]int{}
 	n := 0
-	add := func(text string, w float64) {
-		for _, m := range s.gaz.Find(text) {
+	add := func(sent int32, w float64) {
+		sn := d.sents[sent]
+		text := d.text[sn.start:sn.end]
+		for _, m := range sc.placesIn(s.gaz, d, sent) {
 			if actorCompound(text, m.End) {
 				continue // "Saudi-led coalition", "Misrata-based militias": the actor, not the place
 			}
@@ -116,27 +118,30 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 			weights[p] += mw
 		}
 	}
-	seen := map[string]bool{}
+	seen := map[int32]bool{}
 	for _, ev := range evidence {
-		if seen[ev.Sentence] {
+		if seen[ev.sent] {
 			continue
 		}
-		seen[ev.Sentence] = true
+		seen[ev.sent] = true
 		// The most severe evidence names the main place.
 		w := 2 + float64(ev.Severity)
 		if ev.Category == "de_escalation" || ev.Category == "threat" {
 			w = 2
 		}
-		add(ev.Sentence, w)
+		add(ev.sent, w)
 	}
-	if d.textOff > 0 {
-		add(d.text[:d.textOff-2], 2)
-	}
-	for _, sn := range d.sents {
-		if int(sn.start) >= d.textOff {
-			add(d.text[sn.start:sn.end], 1)
-			break
+	for i, sn := range d.sents {
+		if int(sn.start) < d.textOff {
+			if !seen[int32(i)] {
+				add(int32(i), 2) // the title
+			}
+			continue
 		}
+		if !seen[int32(i)] {
+			add(int32(i), 1) // the lead sentence
+		}
+		break
 	}
 	if len(weights) == 0 {
 		return nil
@@ -167,8 +172,8 @@ func (s *Set) location(d *doc, evidence []Evidence) *geo.Place {
 		// Only the country was named where it mattered: take the city or
 		// region of that country that the opening paragraphs name most.
 		lead := d.text[d.textOff:]
-		if len(lead) > 3000 {
-			lead = lead[:3000]
+		if len(lead) > 1500 {
+			lead = report.TruncateBytes(lead, 1500)
 		}
 		sub := map[*geo.Place]float64{}
 		for _, m := range s.gaz.Find(lead) {
@@ -224,12 +229,11 @@ func kindRank(p *geo.Place) int {
 
 // placeIn returns the first place in a sentence that meets a boost
 // condition (capital, major_city), as a string, or "".
-func (s *Set) placeIn(d *doc, sent int32, cond string) string {
+func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 	if s.gaz == nil {
 		return ""
 	}
-	sn := d.sents[sent]
-	for _, m := range s.gaz.Find(d.text[sn.start:sn.end]) {
+	for _, m := range sc.placesIn(s.gaz, d, sent) {
 		p := m.Place
 		if p.Kind != geo.City || m.Demonym {
 			continue
@@ -246,4 +250,19 @@ func (s *Set) placeIn(d *doc, sent int32, cond string) string {
 		}
 	}
 	return ""
+}
+
+// placesIn returns the gazetteer mentions of one sentence, computed once per
+// call: location and boosts ask about the same sentences repeatedly.
+func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention {
+	if ms, ok := sc.places[sent]; ok {
+		return ms
+	}
+	if sc.places == nil {
+		sc.places = map[int32][]geo.Mention{}
+	}
+	sn := d.sents[sent]
+	ms := g.Find(d.text[sn.start:sn.end])
+	sc.places[sent] = ms
+	return ms
 }

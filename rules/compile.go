@@ -65,9 +65,11 @@ type cnode struct {
 // crule is a compiled rule.
 type crule struct {
 	*Rule
+	idx     int32 // index in Set.rules
 	root    *cnode
 	nLeaves int
 	globals []int32 // global suppressors that apply
+	supKeys []int32 // dense suppressor key of each Unless entry
 }
 
 // compiler builds a Set. Terms are deduplicated across rules, so a word used
@@ -84,7 +86,7 @@ func newSet() *Set {
 		stemIDs:  map[string]int32{},
 		surfIDs:  map[string]int32{},
 		prefixes: make([]bool, prefixSpace),
-		cache:    &stemCache{m: map[string]int32{}},
+		cache:    &stemCache{m: map[string]wordInfo{}},
 	}
 }
 
@@ -100,25 +102,26 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 		f := files[name]
 		for k, v := range f.lex.Lists {
 			if prev, dup := listFile[k]; dup {
-				all = append(all, Problem{File: name, Field: "lists." + k, Msg: "list already defined in " + prev})
+				all = append(all, Problem{File: name, Line: f.listLines[k], Field: "lists." + k, Msg: "list already defined in " + prev})
 				continue
 			}
 			listFile[k] = name
 			lex.Lists[k] = v
 		}
-		for k, v := range f.lex.Cues {
-			lex.Cues[k] = append(lex.Cues[k], v...)
-		}
 		lex.Suppress = append(lex.Suppress, f.lex.Suppress...)
 	}
 	c.lists = lex.Lists
 	s.lexicon = lex
-	// Cues.
-	for k, name := range cueNames {
-		for _, t := range lex.Cues[name] {
-			c.probs = &problems{file: "cues"}
-			c.addTerm(t, ref{kind: refCue, idx: int32(k)}, 0, "cues."+name)
-			all = append(all, c.probs.list...)
+	// Cues, reported against the file and line that defined them.
+	for _, name := range order {
+		f := files[name]
+		for k, kind := range cueNames {
+			for _, t := range f.lex.Cues[kind] {
+				c.probs = &problems{file: name}
+				c.addTerm(t, ref{kind: refCue, idx: int32(k)}, f.cueLines[kind], "cues."+kind)
+				all = append(all, c.probs.list...)
+			}
+			lex.Cues[kind] = append(lex.Cues[kind], f.lex.Cues[kind]...)
 		}
 	}
 	// Global suppressors.
@@ -128,12 +131,13 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 			globalIDs[g.ID] = true
 		}
 		for _, t := range g.Terms {
-			c.probs = &problems{file: "suppress"}
-			c.addTerm(t, ref{kind: refGlobal, idx: int32(gi)}, g.Line, "suppress")
+			c.probs = &problems{file: g.File}
+			c.addTerm(t, ref{kind: refGlobal, idx: int32(gi)}, g.Line, "suppress") // global gi has key gi
 			all = append(all, c.probs.list...)
 		}
 	}
-	// Rules.
+	// Rules. Suppressor keys are dense: globals first, then each rule's.
+	s.numSupKeys = int32(len(lex.Suppress))
 	ids := map[string]string{}
 	for _, name := range order {
 		for _, r := range files[name].rules {
@@ -148,13 +152,16 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 				continue
 			}
 			ri := int32(len(s.rules))
-			cr := &crule{Rule: r}
+			cr := &crule{Rule: r, idx: ri}
 			if r.Match != nil {
 				cr.root = c.cond(r.Match, cr, ri, "match")
 			}
-			for si, sup := range r.Unless {
+			for _, sup := range r.Unless {
+				key := s.numSupKeys
+				s.numSupKeys++
+				cr.supKeys = append(cr.supKeys, key)
 				for _, t := range sup.Terms {
-					c.addTerm(t, ref{kind: refSup, rule: ri, idx: int32(si)}, sup.Line, "unless")
+					c.addTerm(t, ref{kind: refSup, rule: ri, idx: key}, sup.Line, "unless")
 				}
 			}
 			for bi, b := range r.Boosts {

@@ -115,27 +115,30 @@ func prefixKey[T ~string | ~[]byte](w T) int {
 
 const prefixSpace = 27 * 27 * 27
 
-// stemCache remembers word → stem id for one Set. Stemming costs ~1 µs a
-// word; news vocabulary is small, so after warm-up nearly every lookup hits.
-// It is bounded so hostile input cannot grow it without limit.
+// wordInfo is what the scorer needs to know about one folded word.
+type wordInfo struct{ stem, surf, num int32 }
+
+// stemCache remembers word → wordInfo for one Set. Stemming costs ~1 µs a
+// word and news vocabulary is small, so after warm-up nearly every word costs
+// one map lookup. It is bounded so hostile input cannot grow it without limit.
 type stemCache struct {
 	mu sync.RWMutex
-	m  map[string]int32
+	m  map[string]wordInfo
 }
 
 const stemCacheMax = 200_000
 
-func (c *stemCache) get(w []byte) (int32, bool) {
+func (c *stemCache) get(w []byte) (wordInfo, bool) {
 	c.mu.RLock()
-	id, ok := c.m[string(w)]
+	wi, ok := c.m[string(w)]
 	c.mu.RUnlock()
-	return id, ok
+	return wi, ok
 }
 
-func (c *stemCache) put(w []byte, id int32) {
+func (c *stemCache) put(w []byte, wi wordInfo) {
 	c.mu.Lock()
 	if len(c.m) < stemCacheMax {
-		c.m[string(w)] = id
+		c.m[string(w)] = wi
 	}
 	c.mu.Unlock()
 }
@@ -147,25 +150,24 @@ func (s *Set) classify(tk *token, w []byte) {
 		tk.num = v
 		return
 	}
+	if wi, ok := s.cache.get(w); ok {
+		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
+		return
+	}
+	wi := wordInfo{stem: -1, surf: -1, num: -1}
 	if v, ok := numberWords[string(w)]; ok {
-		tk.num = v
+		wi.num = v
 	}
 	if id, ok := s.surfIDs[string(w)]; ok {
-		tk.surf = id
+		wi.surf = id
 	}
-	if len(w) == 0 || !s.prefixes[prefixKey(w)] {
-		return
+	if len(w) > 0 && s.prefixes[prefixKey(w)] {
+		if id, ok := s.stemIDs[stemWord(string(w))]; ok {
+			wi.stem = id
+		}
 	}
-	if id, ok := s.cache.get(w); ok {
-		tk.stem = id
-		return
-	}
-	id, ok := s.stemIDs[stemWord(string(w))]
-	if !ok {
-		id = -1
-	}
-	s.cache.put(w, id)
-	tk.stem = id
+	s.cache.put(w, wi)
+	tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
 }
 
 // atoi is strconv.Atoi that ignores errors, for YAML-validated input.

@@ -54,6 +54,8 @@ type Evidence struct {
 	Contested bool    `json:"contested,omitempty"`
 	Place     string  `json:"place,omitempty"`
 	Weight    float64 `json:"weight"`
+
+	sent int32 // sentence index in the scored text, for per-call caches
 }
 
 // Result is the verdict for one report.

@@ -58,6 +58,7 @@ type Suppressor struct {
 	// an evacuation when the report shows violence").
 	Absent bool
 	Why    string
+	File   string
 	Line   int
 }
 
@@ -91,8 +92,10 @@ type Lexicon struct {
 
 // file is the parsed content of one rule file.
 type file struct {
-	rules []*Rule
-	lex   Lexicon
+	rules     []*Rule
+	lex       Lexicon
+	listLines map[string]int // line of each list definition
+	cueLines  map[string]int // line of each cue kind
 }
 
 var (
@@ -164,15 +167,19 @@ func parseFile(name string, data []byte) (*file, Problems) {
 				return
 			}
 			f.lex.Lists = map[string][]string{}
-			eachKey(p, v, "lists", func(name string, _, lv *yaml.Node) {
+			f.listLines = map[string]int{}
+			eachKey(p, v, "lists", func(name string, kn, lv *yaml.Node) {
 				f.lex.Lists[name] = termList(p, lv, "lists."+name)
+				f.listLines[name] = kn.Line
 			})
 		case "cues":
 			if !isKind(p, v, yaml.MappingNode, "cues", "a mapping of cue kinds to terms") {
 				return
 			}
 			f.lex.Cues = map[string][]string{}
+			f.cueLines = map[string]int{}
 			eachKey(p, v, "cues", func(kind string, kn, lv *yaml.Node) {
+				f.cueLines[kind] = kn.Line
 				if !cueKinds[kind] {
 					p.add(kn.Line, "cues."+kind, "unknown cue kind (want negation, denial, hedge, historical or reset)")
 					return
@@ -181,6 +188,9 @@ func parseFile(name string, data []byte) (*file, Problems) {
 			})
 		case "suppress":
 			f.lex.Suppress = parseSuppressors(p, v, "suppress")
+			for i := range f.lex.Suppress {
+				f.lex.Suppress[i].File = name
+			}
 		default:
 			p.add(k.Line, key, "unknown field (want rules, lists, cues or suppress)")
 		}

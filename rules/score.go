@@ -1,17 +1,19 @@
 package rules
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
 
 type termHit struct{ term, first, last int32 }
 type leafHit struct{ leaf, first, last int32 }
-type supHit struct{ rule, sup, term, tok int32 } // rule -1: global suppressor
+type supHit struct{ term, tok int32 }
 type cueHit struct{ kind, first, last int32 }
 type boostHit struct{ rule, boost, tok int32 }
 
@@ -21,45 +23,43 @@ type scratch struct {
 	lx        lexer
 	leafHits  [][]leafHit
 	touched   []int32
-	supHits   []supHit
 	cueHits   []cueHit
 	boostHits []boostHit
 	present   []bool
-	// supCount memoises report-scope suppressor counts per (rule, sup).
-	supCount map[int64]int
+	// supBy buckets suppressor hits by dense key; supCount memoises the
+	// report-scope count of each (-1: not computed); supTouched lists the
+	// buckets to clear.
+	supBy      [][]supHit
+	supCount   []int32
+	supTouched []int32
+	// places caches gazetteer mentions per sentence for one call.
+	places map[int32][]geo.Mention
 }
 
-// indexHits sorts suppressor hits by (rule, suppressor, token) so that each
-// lookup is a binary search; cue and boost hits are already in token order.
-// Without this, a 10 MB report would cost candidates × hits.
-func (sc *scratch) indexHits() {
-	sort.Slice(sc.supHits, func(i, j int) bool {
-		a, b := sc.supHits[i], sc.supHits[j]
-		if a.rule != b.rule {
-			return a.rule < b.rule
+// resetSup clears the suppressor buckets used by the previous call.
+func (sc *scratch) resetSup(n int32) {
+	if int32(len(sc.supBy)) < n {
+		sc.supBy = make([][]supHit, n)
+		sc.supCount = make([]int32, n)
+		for i := range sc.supCount {
+			sc.supCount[i] = -1
 		}
-		if a.sup != b.sup {
-			return a.sup < b.sup
-		}
-		return a.tok < b.tok
-	})
-	clear(sc.supCount)
-	if sc.supCount == nil {
-		sc.supCount = map[int64]int{}
+		sc.supTouched = sc.supTouched[:0]
+		return
 	}
+	for _, k := range sc.supTouched {
+		sc.supBy[k] = sc.supBy[k][:0]
+		sc.supCount[k] = -1
+	}
+	sc.supTouched = sc.supTouched[:0]
 }
 
-// supRange returns the suppressor hits of (rule, sup) with tokens in [lo, hi).
-func (sc *scratch) supRange(rule, sup, lo, hi int32) []supHit {
-	h := sc.supHits
-	start := sort.Search(len(h), func(i int) bool {
-		x := h[i]
-		return x.rule > rule || (x.rule == rule && (x.sup > sup || (x.sup == sup && x.tok >= lo)))
-	})
-	end := sort.Search(len(h), func(i int) bool {
-		x := h[i]
-		return x.rule > rule || (x.rule == rule && (x.sup > sup || (x.sup == sup && x.tok >= hi)))
-	})
+// supRange returns the hits of suppressor key with tokens in [lo, hi).
+// Hits are appended in token order, so each bucket is sorted already.
+func (sc *scratch) supRange(key, lo, hi int32) []supHit {
+	h := sc.supBy[key]
+	start := sort.Search(len(h), func(i int) bool { return h[i].tok >= lo })
+	end := sort.Search(len(h), func(i int) bool { return h[i].tok >= hi })
 	return h[start:end]
 }
 
@@ -125,7 +125,6 @@ func (s *Set) Score(r report.Report) Result {
 	d.refYear = refYear(r.Published, d.toks)
 
 	s.match(sc, &d)
-	sc.indexHits()
 	res := s.evaluate(sc, &d)
 	res.RulesVersion = s.version
 	return res
@@ -151,7 +150,8 @@ func (s *Set) match(sc *scratch, d *doc) {
 		sc.leafHits[ri] = sc.leafHits[ri][:0]
 	}
 	sc.touched = sc.touched[:0]
-	sc.supHits = sc.supHits[:0]
+	sc.resetSup(s.numSupKeys)
+	clear(sc.places)
 	sc.cueHits = sc.cueHits[:0]
 	sc.boostHits = sc.boostHits[:0]
 	if len(sc.leafHits) < len(s.rules) {
@@ -198,10 +198,11 @@ func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
 				sc.touched = append(sc.touched, rf.rule)
 			}
 			sc.leafHits[rf.rule] = append(sc.leafHits[rf.rule], leafHit{leaf: rf.idx, first: first, last: last})
-		case refSup:
-			sc.supHits = append(sc.supHits, supHit{rule: rf.rule, sup: rf.idx, term: t, tok: first})
-		case refGlobal:
-			sc.supHits = append(sc.supHits, supHit{rule: -1, sup: rf.idx, term: t, tok: first})
+		case refSup, refGlobal:
+			if len(sc.supBy[rf.idx]) == 0 {
+				sc.supTouched = append(sc.supTouched, rf.idx)
+			}
+			sc.supBy[rf.idx] = append(sc.supBy[rf.idx], supHit{term: t, tok: first})
 		case refCue:
 			sc.cueHits = append(sc.cueHits, cueHit{kind: rf.idx, first: first, last: last})
 		case refBoost:
@@ -232,13 +233,14 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 	res := Result{Categories: []string{}, Evidence: []Evidence{}}
 	// Rules are evaluated in rule order so output is deterministic.
 	touched := append([]int32(nil), sc.touched...)
-	sort.Slice(touched, func(i, j int) bool { return touched[i] < touched[j] })
+	slices.Sort(touched)
 	negatedCats := map[string]bool{}
 	for _, ri := range touched {
 		cr := s.rules[ri]
 		var kept []Evidence
 		nSup, after := 0, -1
 		for _, c := range s.candidates(sc, d, cr) {
+			explain := nSup < maxSuppressedPerRule
 			if after >= 0 {
 				// Past the rule's evidence, look a little further only to
 				// record denials (contested) and a few "why not"s.
@@ -247,7 +249,7 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 				}
 				after++
 			}
-			ev, dropped := s.judge(sc, d, ri, cr, c)
+			ev, dropped := s.judge(sc, d, cr, c, explain)
 			if dropped {
 				if ev.Modality == Negated {
 					negatedCats[cr.Category] = true
@@ -275,7 +277,7 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 		}
 		res.Evidence = append(res.Evidence, best)
 	}
-	s.aggregate(&res, d, negatedCats)
+	s.aggregate(sc, &res, d, negatedCats)
 	return res
 }
 
@@ -296,7 +298,7 @@ func rank(ev Evidence) int {
 
 // candidates evaluates a rule's condition in each scope unit that has hits.
 func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
-	hits := sc.leafHits[s.ruleIndex(cr)]
+	hits := sc.leafHits[cr.idx]
 	if len(hits) == 0 {
 		return nil
 	}
@@ -337,17 +339,6 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent})
 	}
 	return out
-}
-
-func (s *Set) ruleIndex(cr *crule) int32 {
-	// Rules are few and this is called once per touched rule; a linear
-	// search keeps crule free of back-pointers.
-	for i, r := range s.rules {
-		if r == cr {
-			return int32(i)
-		}
-	}
-	return -1
 }
 
 func evalNode(n *cnode, present []bool) bool {
@@ -479,10 +470,74 @@ func (d *doc) field(start, end int32) (string, int, int) {
 	return "text", int(start) - d.textOff, int(end) - d.textOff
 }
 
+// reason is one thing that changed a hit, kept unformatted until the hit is
+// known to be shown: most hits of a large rule set are dropped silently.
+type reason struct {
+	kind    uint8 // reasonModality, reasonSup
+	mod     Modality
+	cue     string
+	sup     *Suppressor
+	example string
+	action  Action
+}
+
+const (
+	reasonModality uint8 = iota
+	reasonSup
+)
+
+func (r reason) String() string {
+	if r.kind == reasonModality {
+		return string(r.mod) + " by " + quote(r.cue) + " → " + string(r.action)
+	}
+	name := r.sup.ID
+	if name == "" {
+		name = "context"
+	}
+	var why string
+	if r.sup.Absent {
+		why = "no " + name + " context in " + r.sup.Scope + " → " + string(r.sup.Action)
+	} else {
+		why = name + " " + quote(r.example) + " in " + r.sup.Scope + " → " + string(r.sup.Action)
+	}
+	if r.sup.Why != "" {
+		why += " (" + r.sup.Why + ")"
+	}
+	return why
+}
+
 // judge decides what a candidate becomes: its modality, the suppressors that
 // apply, boosts, and the resulting evidence. dropped reports a hit that does
-// not count.
-func (s *Set) judge(sc *scratch, d *doc, ri int32, cr *crule, c candidate) (Evidence, bool) {
+// not count; a dropped hit is explained only when explain is set.
+func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (Evidence, bool) {
+	var reasons [8]reason
+	rs := reasons[:0]
+	mod, cue := s.modality(sc, d, c)
+	action := Keep
+	if mod != Asserted {
+		action = defaultModalityAction(mod)
+		if a, ok := cr.Modality[mod]; ok {
+			action = a
+		}
+		rs = append(rs, reason{kind: reasonModality, mod: mod, cue: cue, action: action})
+	}
+	for si := range cr.Unless {
+		sup := &cr.Unless[si]
+		if ex, ok := s.suppressed(sc, d, c, cr.supKeys[si], sup); ok {
+			action = stronger(action, sup.Action)
+			rs = append(rs, reason{kind: reasonSup, sup: sup, example: ex})
+		}
+	}
+	for _, gi := range cr.globals {
+		sup := &s.lexicon.Suppress[gi]
+		if ex, ok := s.suppressed(sc, d, c, gi, sup); ok {
+			action = stronger(action, sup.Action)
+			rs = append(rs, reason{kind: reasonSup, sup: sup, example: ex})
+		}
+	}
+	if action == Drop && !explain {
+		return Evidence{Rule: cr.ID, Category: cr.Category, Modality: mod, Action: Drop}, true
+	}
 	sent := d.sents[c.sent]
 	fieldName, fs, fe := d.field(sent.start, sent.end)
 	ev := Evidence{
@@ -494,33 +549,15 @@ func (s *Set) judge(sc *scratch, d *doc, ri int32, cr *crule, c candidate) (Evid
 		Start:    fs,
 		End:      fe,
 		Match:    d.text[d.toks[c.first].start:d.toks[c.last].end],
-		Action:   Keep,
+		Modality: mod,
+		Action:   action,
+		sent:     c.sent,
 	}
-	var whys []string
+	whys := make([]string, 0, len(rs)+2)
 	whys = append(whys, "matched "+quote(ev.Match))
-	mod, cue := s.modality(sc, d, c)
-	ev.Modality = mod
-	action := Keep
-	if mod != Asserted {
-		action = defaultModalityAction(mod)
-		if a, ok := cr.Modality[mod]; ok {
-			action = a
-		}
-		whys = append(whys, string(mod)+" by "+quote(cue)+" → "+string(action))
+	for _, r := range rs {
+		whys = append(whys, r.String())
 	}
-	for si, sup := range cr.Unless {
-		if a, why, ok := s.suppressed(sc, d, c, ri, int32(si), sup); ok {
-			action = stronger(action, a)
-			whys = append(whys, why)
-		}
-	}
-	for _, gi := range cr.globals {
-		if a, why, ok := s.suppressed(sc, d, c, -1, gi, s.lexicon.Suppress[gi]); ok {
-			action = stronger(action, a)
-			whys = append(whys, why)
-		}
-	}
-	ev.Action = action
 	switch action {
 	case Drop:
 		ev.Why = strings.Join(whys, "; ")
@@ -533,7 +570,7 @@ func (s *Set) judge(sc *scratch, d *doc, ri int32, cr *crule, c candidate) (Evid
 	}
 	if action != Downgrade {
 		for bi, b := range cr.Boosts {
-			if why, ok := s.boost(sc, d, c, ri, int32(bi), b); ok {
+			if why, ok := s.boost(sc, d, c, cr.idx, int32(bi), b); ok {
 				if b.Severity > ev.Severity {
 					ev.Severity = b.Severity
 				}
@@ -575,13 +612,11 @@ func quote(s string) string {
 }
 
 // suppressed reports whether a suppressor applies to a candidate: at least
-// Min distinct suppressor terms in its scope.
-func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup Suppressor) (Action, string, bool) {
-	var seen []int32
-	var example string
+// Min distinct suppressor terms in its scope (or, with Absent, fewer). It
+// returns an example of the words found, for the explanation.
+func (s *Set) suppressed(sc *scratch, d *doc, c candidate, key int32, sup *Suppressor) (string, bool) {
 	sent := d.sents[c.sent]
 	lo, hi := int32(0), int32(len(d.toks))
-	key := int64(rule)<<32 | int64(idx)
 	switch sup.Scope {
 	case "sentence":
 		lo, hi = sent.first, sent.last
@@ -593,52 +628,37 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, rule, idx int32, sup 
 			hi++
 		}
 	case "report":
-		if n, ok := sc.supCount[key]; ok && sup.Absent {
-			if n >= sup.Min {
-				return Keep, "", false
-			}
-			return sup.Action, "no " + sup.ID + " context in report → " + string(sup.Action), true
+		if n := sc.supCount[key]; n >= 0 && sup.Absent {
+			return "", int(n) < sup.Min
 		}
 	}
-	for _, h := range sc.supRange(rule, idx, lo, hi) {
-		tk := d.toks[h.tok]
-		dup := false
-		for _, t := range seen {
-			if t == h.term {
-				dup = true
-				break
-			}
+	var seenBuf [8]int32
+	seen := seenBuf[:0]
+	example := int32(-1)
+	var exTerm int32
+	for _, h := range sc.supRange(key, lo, hi) {
+		if slices.Contains(seen, h.term) {
+			continue
 		}
-		if !dup {
-			seen = append(seen, h.term)
-			if example == "" {
-				example = d.text[tk.start:d.toks[min(int(h.tok)+len(s.terms[h.term].atoms)-1, len(d.toks)-1)].end]
-			}
+		seen = append(seen, h.term)
+		if example < 0 {
+			example, exTerm = h.tok, h.term
 		}
-	}
-	if sup.Scope == "report" {
-		sc.supCount[key] = len(seen)
-	}
-	name := sup.ID
-	if name == "" {
-		name = "context"
-	}
-	var why string
-	if sup.Absent {
 		if len(seen) >= sup.Min {
-			return Keep, "", false
+			break
 		}
-		why = "no " + name + " context in " + sup.Scope + " → " + string(sup.Action)
-	} else {
-		if len(seen) < sup.Min {
-			return Keep, "", false
-		}
-		why = name + " " + quote(example) + " in " + sup.Scope + " → " + string(sup.Action)
 	}
-	if sup.Why != "" {
-		why += " (" + sup.Why + ")"
+	if sup.Scope == "report" && sup.Absent {
+		sc.supCount[key] = int32(len(seen))
 	}
-	return sup.Action, why, true
+	if sup.Absent {
+		return "", len(seen) < sup.Min
+	}
+	if len(seen) < sup.Min {
+		return "", false
+	}
+	last := min(int(example)+len(s.terms[exTerm].atoms)-1, len(d.toks)-1)
+	return d.text[d.toks[example].start:d.toks[last].end], true
 }
 
 // paraRange returns the token range of the paragraph holding sentence si.
@@ -659,7 +679,7 @@ func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) 
 	inScope := func(tok int32) bool { return b.Scope == "report" || d.toks[tok].sent == c.sent }
 	why := b.Why
 	if b.If != "" {
-		p := s.placeIn(d, c.sent, b.If)
+		p := s.placeIn(sc, d, c.sent, b.If)
 		if p == "" {
 			return "", false
 		}

@@ -35,6 +35,9 @@ type Set struct {
 	postSurf [][]int32
 	numTerms []int32
 	cache    *stemCache
+	// numSupKeys counts suppressors (global and per rule); hits are
+	// bucketed by this dense key so no per-call sort is needed.
+	numSupKeys int32
 
 	gaz  *geo.Gazetteer
 	pool sync.Pool // *scratch
@@ -90,7 +93,7 @@ func LoadDir(dir string, opts ...Option) (*Set, error) {
 		var ps Problems
 		if asProblems(err, &ps) {
 			for i := range ps {
-				if ps[i].File != "" && !strings.ContainsAny(ps[i].File, "/\\") && ps[i].File != "cues" && ps[i].File != "suppress" {
+				if ps[i].File != "" && !strings.ContainsAny(ps[i].File, "/\\") {
 					ps[i].File = path.Join(dir, ps[i].File)
 				}
 			}
@@ -155,12 +158,19 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 			files[n] = f
 		}
 	}
-	if len(all) > 0 {
-		return nil, all.sorted()
+	// Compile what parsed even when some files did not, so that one run
+	// reports every problem (a duplicate id across files, an unknown list)
+	// rather than making the admin fix them one run at a time.
+	parsed := make([]string, 0, len(order))
+	for _, n := range order {
+		if files[n] != nil {
+			parsed = append(parsed, n)
+		}
 	}
-	s, ps := compileWith(files, order, sources)
-	if len(ps) > 0 {
-		return nil, ps
+	s, ps := compileWith(files, parsed, sources)
+	all = append(all, ps...)
+	if len(all) > 0 {
+		return nil, dedupe(all.sorted())
 	}
 	if o.gaz == nil {
 		g, err := geo.New()
@@ -171,6 +181,18 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 	}
 	s.gaz = o.gaz
 	return s, nil
+}
+
+func dedupe(ps Problems) Problems {
+	out := ps[:0]
+	seen := map[Problem]bool{}
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func compileWith(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {

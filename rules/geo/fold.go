@@ -83,6 +83,12 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 	prevShort := false
 	i := 0
 	for i < len(text) {
+		// ASCII fast path: most news text is ASCII, and decoding runes and
+		// asking unicode tables about each byte dominated Find.
+		if c := text[i]; c < utf8.RuneSelf && !isASCIIWord(c) {
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
 			i += size
@@ -94,6 +100,17 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 		allCaps := true
 		end := i
 		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf && isASCIIWord(c) {
+				if c >= 'a' && c <= 'z' {
+					allCaps = false
+				} else if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+				i++
+				end = i
+				continue
+			}
 			r, size = utf8.DecodeRuneInString(text[i:])
 			if isWordRune(r) {
 				if unicode.IsLetter(r) && !unicode.IsUpper(r) {
@@ -184,4 +201,8 @@ func foldName(name string) string {
 		b.Write(buf[t.k0:t.k1])
 	}
 	return b.String()
+}
+
+func isASCIIWord(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
