@@ -33,11 +33,12 @@ type evalCounts struct {
 }
 
 // cmdEval measures detection against a labelled corpus.
-func cmdEval(_ context.Context, env Env) int {
+func cmdEval(ctx context.Context, env Env) int {
 	fs := newFlagSet("eval", env)
 	rulesDir := rulesFlag(fs)
 	verbose := fs.Bool("v", false, "also list category, severity and location mistakes")
 	asJSON := fs.Bool("json", false, "print the metrics as one JSON object")
+	so := secondOpinionFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: tocsin eval [--rules DIR] [-v] [--json] CORPUS.jsonl ...")
 		fs.PrintDefaults()
@@ -68,6 +69,11 @@ func cmdEval(_ context.Context, env Env) int {
 		}
 		items = append(items, ls...)
 	}
+	op, err := so.open(env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "tocsin eval:", err)
+		return ExitUsage
+	}
 	c := evalCounts{catTP: map[string]int{}, catFP: map[string]int{}, catFN: map[string]int{}}
 	for _, it := range items {
 		var lb label
@@ -75,11 +81,21 @@ func cmdEval(_ context.Context, env Env) int {
 			fmt.Fprintf(env.Stderr, "tocsin: %s has no usable label; skipped\n", it.ID)
 			continue
 		}
-		c.add(it, lb, set.Score(it.Report), set, *verbose)
+		res := set.Score(it.Report)
+		c.add(it, lb, res, set, *verbose)
+		if op != nil {
+			if ctx.Err() != nil {
+				return ExitFailure
+			}
+			op.add(ctx, it.Report, res, lb.Escalation)
+		}
 	}
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
 	m := c.metrics()
+	if op != nil {
+		m.SecondOpinion = op.metrics()
+	}
 	if *asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -87,6 +103,9 @@ func cmdEval(_ context.Context, env Env) int {
 		return ExitOK
 	}
 	c.print(w, m, *verbose)
+	if op != nil {
+		op.print(w)
+	}
 	return ExitOK
 }
 
@@ -170,6 +189,8 @@ type Metrics struct {
 	SeverityExact    float64            `json:"severity_exact"`
 	LocationAccuracy float64            `json:"location_accuracy"`
 	PerCategoryF1    map[string]float64 `json:"per_category_f1"`
+	// SecondOpinion is set when a model was configured for the run.
+	SecondOpinion *OpinionMetrics `json:"second_opinion,omitempty"`
 }
 
 func ratio(a, b int) float64 {

@@ -18,7 +18,7 @@ import (
 //	  model: llama3.1:8b
 //	  api_key_file: /run/secrets/llm_key
 //	  budget: 15s
-//	  second_opinion: {enabled: true, min_score: 0.3, max_score: 0.6}
+//	  second_opinion: {enabled: true, min_score: 1.0, max_score: 2.5}
 //
 // validate fills the documented defaults into zero fields, so the app and
 // /status see the values actually in force. The app maps these fields onto
@@ -66,7 +66,10 @@ type SummarySecondOpinion struct {
 	// Enabled turns second opinions on (needs base_url). Default false.
 	Enabled bool `yaml:"enabled"`
 	// MinScore and MaxScore bound the borderline band of rule scores.
-	// Defaults 0.3 and 0.6 when enabled and both are zero.
+	// Rule scores run from 1 (one low hit) to about 7 (critical, several
+	// categories, boosts); the default band 1.0–2.5 covers a lone low or
+	// medium hit with at most one more category. Used when enabled and both
+	// are zero.
 	MinScore float64 `yaml:"min_score"`
 	MaxScore float64 `yaml:"max_score"`
 	// VetoConfidence is the model confidence a veto needs, in (0, 1].
@@ -83,8 +86,8 @@ const (
 	defaultSummaryConcurrency    = 2
 	defaultSummaryRPM            = 60
 	defaultSummaryCacheSize      = 512
-	defaultSecondOpinionMinScore = 0.3
-	defaultSecondOpinionMaxScore = 0.6
+	defaultSecondOpinionMinScore = 1.0
+	defaultSecondOpinionMaxScore = 2.5
 	defaultVetoConfidence        = 0.8
 )
 

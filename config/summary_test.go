@@ -71,7 +71,7 @@ summary:
 		t.Fatal(errs)
 	}
 	if s.APIKey.Reveal() != "sk-from-file" || time.Duration(s.Budget) != 90*time.Second || time.Duration(s.Timeout) != 5*time.Second ||
-		s.CacheSize != -1 || s.SecondOpinion.MinScore != 0.3 || s.SecondOpinion.MaxScore != 0.6 || s.SecondOpinion.VetoConfidence != 0.9 {
+		s.CacheSize != -1 || s.SecondOpinion.MinScore != 1.0 || s.SecondOpinion.MaxScore != 2.5 || s.SecondOpinion.VetoConfidence != 0.9 {
 		t.Errorf("decoded = %+v", s)
 	}
 	// The key never prints.
