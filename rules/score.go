@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -20,12 +21,15 @@ type boostHit struct{ rule, boost, tok int32 }
 // scratch is per-call working memory, pooled so that scoring allocates
 // little beyond its result.
 type scratch struct {
-	lx        lexer
-	leafHits  [][]leafHit
-	touched   []int32
-	cueHits   []cueHit
-	boostHits []boostHit
-	present   []bool
+	lx       lexer
+	leafHits [][]leafHit
+	touched  []int32
+	// touchedBits mirrors touched as a bitset, walked in rule order so
+	// that output is deterministic without sorting.
+	touchedBits []uint64
+	cueHits     []cueHit
+	boostHits   []boostHit
+	present     []bool
 	// supBy buckets suppressor hits by dense key; supCount memoises the
 	// report-scope count of each (-1: not computed); supTouched lists the
 	// buckets to clear.
@@ -148,8 +152,12 @@ func refYear(published time.Time, toks []token) int {
 func (s *Set) match(sc *scratch, d *doc) {
 	for _, ri := range sc.touched {
 		sc.leafHits[ri] = sc.leafHits[ri][:0]
+		sc.touchedBits[ri>>6] = 0
 	}
 	sc.touched = sc.touched[:0]
+	if need := (len(s.rules) + 63) >> 6; len(sc.touchedBits) < need {
+		sc.touchedBits = make([]uint64, need)
+	}
 	sc.resetSup(s.numSupKeys)
 	clear(sc.places)
 	sc.cueHits = sc.cueHits[:0]
@@ -196,6 +204,7 @@ func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
 		case refLeaf:
 			if len(sc.leafHits[rf.rule]) == 0 {
 				sc.touched = append(sc.touched, rf.rule)
+				sc.touchedBits[rf.rule>>6] |= 1 << (rf.rule & 63)
 			}
 			sc.leafHits[rf.rule] = append(sc.leafHits[rf.rule], leafHit{leaf: rf.idx, first: first, last: last})
 		case refSup, refGlobal:
@@ -231,54 +240,60 @@ type candidate struct {
 // evaluate turns hits into evidence and the report verdict.
 func (s *Set) evaluate(sc *scratch, d *doc) Result {
 	res := Result{Categories: []string{}, Evidence: []Evidence{}}
-	// Rules are evaluated in rule order so output is deterministic.
-	touched := append([]int32(nil), sc.touched...)
-	slices.Sort(touched)
 	negatedCats := map[string]bool{}
-	for _, ri := range touched {
-		cr := s.rules[ri]
-		var kept []Evidence
-		nSup, after := 0, -1
-		for _, c := range s.candidates(sc, d, cr) {
-			explain := nSup < maxSuppressedPerRule
-			if after >= 0 {
-				// Past the rule's evidence, look a little further only to
-				// record denials (contested) and a few "why not"s.
-				if after >= extraCandidates {
-					break
-				}
-				after++
-			}
-			ev, dropped := s.judge(sc, d, cr, c, explain)
-			if dropped {
-				if ev.Modality == Negated {
-					negatedCats[cr.Category] = true
-				}
-				if nSup < maxSuppressedPerRule {
-					res.Suppressed = append(res.Suppressed, ev)
-				}
-				nSup++
-				continue
-			}
-			kept = append(kept, ev)
-			if ev.Action == Keep && after < 0 {
-				after = 0 // the earliest asserted hit is the rule's evidence
-			}
+	// Rules are evaluated in rule order so output is deterministic.
+	for wi, word := range sc.touchedBits {
+		for word != 0 {
+			bit := bits.TrailingZeros64(word)
+			word &^= 1 << bit
+			s.evaluateRule(sc, d, s.rules[wi<<6|bit], &res, negatedCats)
 		}
-		if len(kept) == 0 {
-			continue
-		}
-		// One piece of evidence per rule: the strongest, earliest.
-		best := kept[0]
-		for _, ev := range kept[1:] {
-			if rank(ev) > rank(best) {
-				best = ev
-			}
-		}
-		res.Evidence = append(res.Evidence, best)
 	}
 	s.aggregate(sc, &res, d, negatedCats)
 	return res
+}
+
+// evaluateRule judges one rule with hits and files its evidence.
+func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedCats map[string]bool) {
+	var kept []Evidence
+	nSup, after := 0, -1
+	for _, c := range s.candidates(sc, d, cr) {
+		explain := nSup < maxSuppressedPerRule
+		if after >= 0 {
+			// Past the rule's evidence, look a little further only to
+			// record denials (contested) and a few "why not"s.
+			if after >= extraCandidates {
+				break
+			}
+			after++
+		}
+		ev, dropped := s.judge(sc, d, cr, c, explain)
+		if dropped {
+			if ev.Modality == Negated {
+				negatedCats[cr.Category] = true
+			}
+			if nSup < maxSuppressedPerRule {
+				res.Suppressed = append(res.Suppressed, ev)
+			}
+			nSup++
+			continue
+		}
+		kept = append(kept, ev)
+		if ev.Action == Keep && after < 0 {
+			after = 0 // the earliest asserted hit is the rule's evidence
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	// One piece of evidence per rule: the strongest, earliest.
+	best := kept[0]
+	for _, ev := range kept[1:] {
+		if rank(ev) > rank(best) {
+			best = ev
+		}
+	}
+	res.Evidence = append(res.Evidence, best)
 }
 
 // rank orders kept evidence of one rule: asserted beats contested beats
@@ -302,6 +317,20 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 	if len(hits) == 0 {
 		return nil
 	}
+	if cap(sc.present) < cr.nLeaves {
+		sc.present = make([]bool, cr.nLeaves)
+	}
+	// A rule whose condition cannot hold even with every hit of the report
+	// in one unit (none ignored: that only removes matches) is skipped
+	// before any per-unit work. Most rules touched by a report are.
+	present := sc.present[:cr.nLeaves]
+	clear(present)
+	for _, h := range hits {
+		present[h.leaf] = true
+	}
+	if !evalUpper(cr.root, present) {
+		return nil
+	}
 	unitOf := func(h leafHit) int32 {
 		switch cr.Scope {
 		case "paragraph":
@@ -312,10 +341,6 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 			return d.toks[h.first].sent
 		}
 	}
-	if cap(sc.present) < cr.nLeaves {
-		sc.present = make([]bool, cr.nLeaves)
-	}
-	present := sc.present[:cr.nLeaves]
 	var out []candidate
 	for start := 0; start < len(hits); {
 		u := unitOf(hits[start])
@@ -339,6 +364,28 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent})
 	}
 	return out
+}
+
+// evalUpper is evalNode with every "none" treated as satisfied: an upper
+// bound, true whenever evalNode could be true for a subset of the hits.
+func evalUpper(n *cnode, present []bool) bool {
+	if n.leaf >= 0 {
+		return present[n.leaf]
+	}
+	for _, k := range n.all {
+		if !evalUpper(k, present) {
+			return false
+		}
+	}
+	if len(n.any) > 0 {
+		for _, k := range n.any {
+			if evalUpper(k, present) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 func evalNode(n *cnode, present []bool) bool {
