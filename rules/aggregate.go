@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 )
 
@@ -171,17 +170,22 @@ func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 	if best == nil && bestCC != "" {
 		// Only the country was named where it mattered: take the city or
 		// region of that country that the opening paragraphs name most.
-		lead := d.text[d.textOff:]
-		if len(lead) > 1500 {
-			lead = report.TruncateBytes(lead, 1500)
-		}
 		sub := map[*geo.Place]float64{}
-		for _, m := range s.gaz.Find(lead) {
-			if m.Place.CountryCode == bestCC && m.Place.Kind != geo.Country && !m.Demonym && !actorCompound(lead, m.End) {
-				sub[m.Place]++
-				if _, ok := order[m.Place]; !ok {
-					order[m.Place] = n
-					n++
+		for i, sn := range d.sents {
+			if int(sn.start) < d.textOff {
+				continue
+			}
+			if int(sn.start)-d.textOff > leadBytes {
+				break
+			}
+			text := d.text[sn.start:sn.end]
+			for _, m := range sc.placesIn(s.gaz, d, int32(i)) {
+				if m.Place.CountryCode == bestCC && m.Place.Kind != geo.Country && !m.Demonym && !actorCompound(text, m.End) {
+					sub[m.Place]++
+					if _, ok := order[m.Place]; !ok {
+						order[m.Place] = n
+						n++
+					}
 				}
 			}
 		}
@@ -219,6 +223,9 @@ func actorCompound(text string, end int) bool {
 	}
 	return false
 }
+
+// leadBytes is how far into the body the location fallback looks.
+const leadBytes = 1500
 
 func kindRank(p *geo.Place) int {
 	if p.Kind == geo.City {
@@ -262,7 +269,7 @@ func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention 
 		sc.places = map[int32][]geo.Mention{}
 	}
 	sn := d.sents[sent]
-	ms := g.Find(d.text[sn.start:sn.end])
+	ms := g.FindWith(&sc.finder, d.text[sn.start:sn.end])
 	sc.places[sent] = ms
 	return ms
 }

@@ -143,14 +143,25 @@ func (c *stemCache) put(w []byte, wi wordInfo) {
 	c.mu.Unlock()
 }
 
+// localCacheMax bounds the per-scratch, lock-free word cache.
+const localCacheMax = 50_000
+
 // classify fills a token's stem, exact-surface and number fields from its
-// folded form w.
-func (s *Set) classify(tk *token, w []byte) {
+// folded form w. It looks in the caller's lock-free cache first (each pooled
+// scratch keeps one), then in the Set's shared cache, then computes.
+func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
 		return
 	}
+	if wi, ok := local[string(w)]; ok {
+		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
+		return
+	}
 	if wi, ok := s.cache.get(w); ok {
+		if len(local) < localCacheMax {
+			local[string(w)] = wi
+		}
 		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
 		return
 	}

@@ -36,6 +36,10 @@ type scratch struct {
 	supBy      [][]supHit
 	supCount   []int32
 	supTouched []int32
+	// words is a lock-free first-level word cache (see classify).
+	words map[string]wordInfo
+	// finder is the gazetteer's reusable buffers.
+	finder geo.Finder
 	// places caches gazetteer mentions per sentence for one call.
 	places map[int32][]geo.Mention
 }
@@ -122,7 +126,10 @@ func (s *Set) Score(r report.Report) Result {
 		d.textOff = len(r.Title) + 2
 	}
 	d.hasBody = r.Text != ""
-	sc.lx = lexer{text: d.text, toks: sc.lx.toks[:0], sents: sc.lx.sents[:0], buf: sc.lx.buf[:0], set: s}
+	if sc.words == nil {
+		sc.words = map[string]wordInfo{}
+	}
+	sc.lx = lexer{text: d.text, toks: sc.lx.toks[:0], sents: sc.lx.sents[:0], buf: sc.lx.buf[:0], set: s, words: sc.words}
 	sc.lx.tokenize()
 	d.toks, d.sents = sc.lx.toks, sc.lx.sents
 	markNonCounts(&d)

@@ -37,6 +37,7 @@ type lexer struct {
 	sents []sentSpan
 	buf   []byte // lower-cased, folded word
 	set   *Set
+	words map[string]wordInfo // lock-free word cache of the scratch in use
 }
 
 // isAbbrev lists words that end with a period without ending a sentence.
@@ -299,7 +300,7 @@ func (lx *lexer) word(i int, sent, para int32) int {
 	first, _ := utf8.DecodeRuneInString(text[start:end])
 	tk := token{start: int32(start), end: int32(end), stem: -1, surf: -1, num: -1, sent: sent, para: para, upper: unicode.IsUpper(first)}
 	if lx.set != nil {
-		lx.set.classify(&tk, w)
+		lx.set.classify(&tk, w, lx.words)
 	}
 	lx.toks = append(lx.toks, tk)
 	return end

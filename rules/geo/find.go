@@ -26,9 +26,26 @@ func isLocative(key []byte) bool {
 // Offsets index text, so text[m.Start:m.End] is the matched surface (a
 // possessive "'s" is left out). Broken UTF-8 is tolerated.
 func (g *Gazetteer) Find(text string) []Mention {
-	toks, buf := tokenize(text, make([]token, 0, len(text)/6+1), make([]byte, 0, len(text)))
+	return g.FindWith(&Finder{}, text)
+}
+
+// Finder holds the buffers one Find needs, so that a caller scanning many
+// sentences (the scorer) reuses them instead of allocating per call. It is
+// not safe for concurrent use; the zero value is ready.
+type Finder struct {
+	toks []token
+	buf  []byte
+	key  []byte
+}
+
+// FindWith is Find reusing f's buffers. The mentions returned are a new
+// slice and stay valid after f is reused.
+func (g *Gazetteer) FindWith(f *Finder, text string) []Mention {
+	toks, buf := tokenize(text, f.toks[:0], f.buf[:0])
+	f.toks, f.buf = toks, buf
 	var out []Mention
-	var key []byte
+	key := f.key[:0]
+	defer func() { f.key = key }()
 	for i := 0; i < len(toks); {
 		if !toks[i].upper {
 			i++
