@@ -440,9 +440,10 @@ func TestGeneratedRules(t *testing.T) {
 			}
 		}
 	}
-	// With the dev corpus over a third fire (about 5 per report); the seeds
-	// alone, fewer.
-	if len(fired) < 50 {
+	// With the dev corpus over a third fire (377 of 1000 on 160 reports,
+	// about 5 per report); with the seeds alone, 37 on 7. Ask for at least
+	// one distinct rule per text.
+	if len(fired) < len(rs) {
 		t.Errorf("only %d of 1000 generated rules fired on %d texts; the benchmark would be unrealistic", len(fired), len(rs))
 	}
 	t.Logf("%d generated rules fired on %d texts", len(fired), len(rs))
