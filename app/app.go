@@ -160,7 +160,8 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
 	a.Poller, err = poller.New(poller.Options{
-		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: sum, Policy: policy(cfg.Alerts),
+		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
+		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: policy(cfg.Alerts),
 		Notifiers: a.Disp.Names(), Wake: a.Disp.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
 		BacklogAge: pc.BacklogAge.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {

@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/summary"
 )
 
@@ -17,16 +18,20 @@ type summarizer struct{ s *summary.Summarizer }
 
 var _ poller.Summarizer = summarizer{}
 
-func newSummarizer(c config.Summary, logger *slog.Logger) (poller.Summarizer, error) {
-	s, err := summary.New(summary.Options{
+// newSummarizer builds the one summary.Summarizer that writes summaries and,
+// when enabled, gives second opinions (sharing its cache and rate limits).
+func newSummarizer(c config.Summary, logger *slog.Logger) (*summary.Summarizer, error) {
+	so := c.SecondOpinion
+	return summary.New(summary.Options{
 		BaseURL: c.BaseURL, Model: c.Model, APIKey: summary.Secret(c.APIKey.Reveal()),
 		Timeout: time.Duration(c.Timeout), MaxTokens: c.MaxTokens, Temperature: c.Temperature, Concurrency: c.Concurrency,
 		RequestsPerMinute: c.RequestsPerMinute, Budget: time.Duration(c.Budget), CacheSize: c.CacheSize,
+		SecondOpinion: summary.OpinionOptions{
+			Enabled:    so.Enabled && c.BaseURL != "",
+			Policy:     summary.Policy{MinScore: so.MinScore, MaxScore: so.MaxScore, VetoConfidence: so.VetoConfidence},
+			Categories: rules.Categories,
+		},
 	}, logger)
-	if err != nil {
-		return nil, err
-	}
-	return summarizer{s}, nil
 }
 
 func (a summarizer) Summarize(ctx context.Context, inc alerts.Incident, r report.Report) string {
@@ -36,4 +41,53 @@ func (a summarizer) Summarize(ctx context.Context, inc alerts.Incident, r report
 	}
 	return a.s.Summarize(ctx, summary.Input{Reports: []report.Report{r}, Evidence: ev, Location: inc.Location,
 		Categories: inc.Categories}).Text
+}
+
+// reviewer gives borderline verdicts a model's second opinion and combines
+// the two with summary.Combine: the model may veto a low-confidence alert (in
+// the configured score band, at the configured confidence) or move severity
+// by one level; it never creates an alert. A model failure keeps the rules'
+// verdict. Both opinions are recorded in Result.SecondOpinion.
+type reviewer struct {
+	s      *summary.Summarizer
+	logger *slog.Logger
+}
+
+var _ poller.Reviewer = reviewer{}
+
+// newReviewer returns nil when second opinions are off.
+func newReviewer(c config.Summary, s *summary.Summarizer, logger *slog.Logger) poller.Reviewer {
+	if !c.SecondOpinion.Enabled || c.BaseURL == "" {
+		return nil
+	}
+	return reviewer{s: s, logger: logger.With("component", "second_opinion")}
+}
+
+func (rv reviewer) Review(ctx context.Context, r report.Report, res rules.Result) rules.Result {
+	v := summary.Verdict{Alert: res.Alert, Categories: res.Categories, Severity: res.Severity.String(),
+		Location: res.Location, Score: res.Score}
+	policy := rv.s.Policy()
+	if !res.Alert || !policy.Borderline(v) {
+		return res // the model can only veto: nothing to ask about a non-alert
+	}
+	op, err := rv.s.SecondOpinion(ctx, r, v)
+	var final summary.Verdict
+	var reason string
+	if err != nil {
+		final, reason = summary.Combine(v, nil, policy)
+		reason = "model unavailable (" + summary.FailureReason(err) + "): " + reason
+		rv.logger.Warn("second opinion failed; rule verdict kept", "identity", r.Identity(), "reason", summary.FailureReason(err))
+	} else {
+		final, reason = summary.Combine(v, &op, policy)
+	}
+	res.SecondOpinion = reason
+	if !final.Alert {
+		res.Alert = false
+		res.Severity = rules.SevNone
+		return res
+	}
+	if sev, err := rules.ParseSeverity(final.Severity); err == nil && sev > rules.SevNone {
+		res.Severity = sev
+	}
+	return res
 }

@@ -172,6 +172,7 @@ type rigOptions struct {
 	policy       *alerts.Policy
 	notifiers    []*recorder
 	fetchTimeout time.Duration
+	reviewer     poller.Reviewer
 }
 
 func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptions) *rig {
@@ -198,7 +199,7 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 		ro.fetchTimeout = 10 * time.Second
 	}
 	p, err := poller.New(poller.Options{
-		Store: s, Scorer: sc, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake, Clock: clock, Workers: 4,
+		Store: s, Scorer: sc, Reviewer: ro.reviewer, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake, Clock: clock, Workers: 4,
 		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
 	})

@@ -35,6 +35,14 @@ type Summarizer interface {
 	Summarize(ctx context.Context, inc alerts.Incident, r report.Report) string
 }
 
+// Reviewer may revise a verdict before it is stored, for example with a
+// model's second opinion on a borderline score. It runs in the fetching
+// worker, outside the commit lock, and must return within its own budget.
+// Its policy may veto an alert; it must not create one without evidence.
+type Reviewer interface {
+	Review(ctx context.Context, r report.Report, res rules.Result) rules.Result
+}
+
 // Store is what the poller needs from the store.
 type Store interface {
 	DueSources(ctx context.Context, now time.Time, limit int) ([]store.Source, error)
@@ -52,7 +60,9 @@ type Options struct {
 	Scorer  Scorer
 	// Summarizer is optional (see Summarizer).
 	Summarizer Summarizer
-	Policy     alerts.Policy
+	// Reviewer is optional (see Reviewer).
+	Reviewer Reviewer
+	Policy   alerts.Policy
 	// Notifiers names the notifiers each event is recorded for.
 	Notifiers []string
 	// Wake is called after a commit recorded events (Dispatcher.Wake).

@@ -124,7 +124,11 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 	}
 	// Scoring is pure CPU work: done here, in the worker, outside the lock.
 	for i := range cands {
-		cands[i].st = store.Scored{Report: cands[i].r, Result: p.o.Scorer.Score(cands[i].r), ScoredAt: now}
+		res := p.o.Scorer.Score(cands[i].r)
+		if p.o.Reviewer != nil {
+			res = p.o.Reviewer.Review(ctx, cands[i].r, res)
+		}
+		cands[i].st = store.Scored{Report: cands[i].r, Result: res, ScoredAt: now}
 	}
 
 	p.commitMu.Lock()

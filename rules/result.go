@@ -79,4 +79,8 @@ type Result struct {
 	// did this not fire?".
 	Suppressed   []Evidence `json:"suppressed,omitempty"`
 	RulesVersion string     `json:"rules_version"`
+	// SecondOpinion records a model's second opinion on a borderline verdict
+	// and how it was combined with the rules' (set by the service, not by
+	// Score): both opinions, in words.
+	SecondOpinion string `json:"second_opinion,omitempty"`
 }
