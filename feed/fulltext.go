@@ -2,13 +2,12 @@ package feed
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"net/url"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	readability "github.com/go-shiori/go-readability"
@@ -28,7 +27,7 @@ func (f *Fetcher) fillFullText(ctx context.Context, s Source, rs []report.Report
 			continue
 		}
 		key := report.CanonicalURL(r.URL)
-		if text, ok := f.articles.get(key); ok {
+		if text, ok := f.articles.Get(key); ok {
 			if text != "" {
 				r.Text = text
 				*r = r.Sanitize()
@@ -47,15 +46,15 @@ func (f *Fetcher) fillFullText(ctx context.Context, s Source, rs []report.Report
 			}
 			f.log.Warn("full-text fetch failed, keeping the teaser",
 				"source", s.ID, "url", RedactURL(r.URL), "error", err)
-			f.articles.put(key, "") // do not hammer a page that fails
+			f.articles.Add(key, "") // do not hammer a page that fails
 			continue
 		}
 		if utf8.RuneCountInString(text) <= utf8.RuneCountInString(r.Text) {
-			f.articles.put(key, "") // extraction found less than the teaser
+			f.articles.Add(key, "") // extraction found less than the teaser
 			continue
 		}
 		text = report.TruncateBytes(text, report.MaxTextBytes)
-		f.articles.put(key, text)
+		f.articles.Add(key, text)
 		r.Text = text
 		*r = r.Sanitize()
 	}
@@ -90,42 +89,9 @@ func (f *Fetcher) fetchArticle(ctx context.Context, rawURL string) (string, erro
 
 // articleCache is a small LRU of extracted article texts by canonical URL.
 // "" records a failed or useless extraction, so it is not retried each poll.
-type articleCache struct {
-	mu    sync.Mutex
-	size  int
-	order *list.List // front = most recent; values are *articleEntry
-	byKey map[string]*list.Element
-}
-
-type articleEntry struct{ key, text string }
+type articleCache = lru.Cache[string, string]
 
 func newArticleCache(size int) *articleCache {
-	return &articleCache{size: size, order: list.New(), byKey: map[string]*list.Element{}}
-}
-
-func (c *articleCache) get(key string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.byKey[key]
-	if !ok {
-		return "", false
-	}
-	c.order.MoveToFront(el)
-	return el.Value.(*articleEntry).text, true
-}
-
-func (c *articleCache) put(key, text string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.byKey[key]; ok {
-		el.Value.(*articleEntry).text = text
-		c.order.MoveToFront(el)
-		return
-	}
-	c.byKey[key] = c.order.PushFront(&articleEntry{key: key, text: text})
-	for c.order.Len() > c.size {
-		old := c.order.Back()
-		c.order.Remove(old)
-		delete(c.byKey, old.Value.(*articleEntry).key)
-	}
+	c, _ := lru.New[string, string](max(size, 1)) // New fails only for size <= 0
+	return c
 }

@@ -10,13 +10,14 @@ import (
 )
 
 // TestImportBoundary keeps the package on its side of the design: it may use
-// the standard library, report, go-openai and x/time/rate, and nothing else of
+// the standard library, report, go-openai, x/time/rate and golang-lru, and nothing else of
 // tocsin (no rules, alerts or config), so it stays a leaf adapter.
 func TestImportBoundary(t *testing.T) {
 	allowed := map[string]bool{
 		"github.com/tocsin-alerts/tocsin/report": true,
 		"github.com/sashabaranov/go-openai":      true,
 		"golang.org/x/time/rate":                 true,
+		"github.com/hashicorp/golang-lru/v2":     true,
 	}
 	for _, dir := range []string{".", "openaitest"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))

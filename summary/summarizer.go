@@ -112,7 +112,7 @@ type Summarizer struct {
 	opts   Options
 	logger *slog.Logger
 	model  *model // nil: extractive only
-	cache  *lru
+	cache  cache
 	stats  counters
 }
 
