@@ -266,18 +266,23 @@ func (a *App) Run(ctx context.Context) error {
 	<-runCtx.Done()
 	a.setReady(false)
 	a.log.Info("shutting down")
+	// Stop accepting HTTP; requests in flight (a push being stored) finish
+	// before the store can close. httpDone is waited for below.
+	httpDone := make(chan struct{})
 	if a.srv != nil {
-		// Stop accepting; requests in flight (a push being stored) finish.
 		go func() {
+			defer close(httpDone)
 			ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.D())
 			defer cancel()
 			if err := a.srv.Shutdown(ctx); err != nil {
 				a.log.Warn("http shutdown", "error", err)
 			}
 		}()
+	} else {
+		close(httpDone)
 	}
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { wg.Wait(); <-httpDone; close(done) }()
 	timeout := time.NewTimer(a.cfg.ShutdownTimeout.D())
 	defer timeout.Stop()
 	select {

@@ -115,6 +115,11 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 		}
 		progress := false
 		for _, it := range items {
+			// Each send may take up to its own timeout: check between items
+			// so a cancelled drain (shutdown) stops within one send.
+			if err := ctx.Err(); err != nil {
+				return sent, err
+			}
 			key := it.Alert.ID + "\x00" + it.Notifier
 			if tried[key] {
 				continue // due again within this drain (zero backoff): next drain

@@ -71,8 +71,9 @@ func (r Report) ContentHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// FullText is the text scored: the title and the body joined by a blank line.
-// Evidence offsets refer to this string.
+// FullText is the title and the body joined by a blank line (or whichever of
+// the two is present): the text a reader sees. Evidence offsets do not refer
+// to it: they index the title or the text field, as Evidence.Field says.
 func (r Report) FullText() string {
 	if r.Title == "" {
 		return r.Text

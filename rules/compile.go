@@ -70,6 +70,9 @@ type crule struct {
 	nLeaves int
 	globals []int32 // global suppressors that apply
 	supKeys []int32 // dense suppressor key of each Unless entry
+	// topOf maps each leaf to the index of the top-level "all" child that
+	// contains it (-1: none), for the proximity window.
+	topOf []int32
 }
 
 // compiler builds a Set. Terms are deduplicated across rules, so a word used
@@ -155,6 +158,16 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 			cr := &crule{Rule: r, idx: ri}
 			if r.Match != nil {
 				cr.root = c.cond(r.Match, cr, ri, "match")
+				cr.topOf = make([]int32, cr.nLeaves)
+				for leaf := range cr.topOf {
+					cr.topOf[leaf] = -1
+					for i, child := range cr.root.all {
+						if containsLeaf(child, int32(leaf)) {
+							cr.topOf[leaf] = int32(i)
+							break
+						}
+					}
+				}
 			}
 			for _, sup := range r.Unless {
 				key := s.numSupKeys
@@ -186,6 +199,14 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 			}
 			s.rules = append(s.rules, cr)
 			all = append(all, c.probs.list...)
+		}
+	}
+	// Irregular forms ("fought") reach the stemmer only if their own prefix
+	// passes the pre-filter: mark the prefixes of every irregular form whose
+	// stem some term uses.
+	for form, st := range irregular {
+		if _, ok := s.stemIDs[st]; ok {
+			s.prefixes[prefixKey(form)] = true
 		}
 	}
 	if len(all) > 0 {
@@ -299,6 +320,11 @@ func (c *compiler) atoms(t string) ([]atom, error) {
 			}
 		default:
 			for _, w := range c.words(field) {
+				if _, isNum := parseNumber([]byte(w)); isNum {
+					// "24" in "24-hour": numbers match as written.
+					out = append(out, atom{kind: atomSurf, id: c.s.surfID(w)})
+					continue
+				}
 				st := stemWord(w)
 				out = append(out, atom{kind: atomStem, id: c.s.stemID(st)})
 				c.s.prefixes[prefixKey(w)] = true

@@ -40,7 +40,8 @@
 // unit that has hits: each sentence by default, each paragraph with
 // scope: paragraph, or the whole report with scope: report. The title is a
 // sentence of its own. within: N further requires one hit of every top-level
-// "all" child inside a window of N words.
+// "all" child at most N words apart (from the first matched word to the last;
+// within: 1 means adjacent words).
 //
 // # Evaluation order
 //

@@ -152,6 +152,9 @@ const localCacheMax = 50_000
 func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
+		if id, ok := s.surfIDs[string(w)]; ok {
+			tk.surf = id
+		}
 		return
 	}
 	if wi, ok := local[string(w)]; ok {
@@ -159,7 +162,7 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
-		if len(local) < localCacheMax {
+		if len(local) < localCacheMax && len(w) <= maxCachedWord {
 			local[string(w)] = wi
 		}
 		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
@@ -177,9 +180,15 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 			wi.stem = id
 		}
 	}
-	s.cache.put(w, wi)
+	if len(w) <= maxCachedWord {
+		s.cache.put(w, wi)
+	}
 	tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
 }
+
+// maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the
+// caches: real words are short.
+const maxCachedWord = 64
 
 // atoi is strconv.Atoi that ignores errors, for YAML-validated input.
 func atoi(s string) int {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tocsin-alerts/tocsin/report"
@@ -65,6 +66,45 @@ func TestNovelPhrasings(t *testing.T) {
 		}
 		if c.alert && res.Severity < c.min {
 			t.Errorf("%q: severity %v, want at least %v", c.title, res.Severity, c.min)
+		}
+	}
+}
+
+// TestIrregularAndNumericTerms: irregular past forms reach the stemmer
+// ("fought" matches a rule written with "fight"), and numbers inside terms
+// ("24-hour") match as written.
+func TestIrregularAndNumericTerms(t *testing.T) {
+	set, err := Compile(map[string][]byte{"r.yaml": []byte(`
+rules:
+  - id: clash
+    category: shelling
+    severity: medium
+    match:
+      all:
+        - [rebels]
+        - [fight, catch, hold, break, 24-hour siege]
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Rebels fought troops.", "Rebels caught two soldiers.", "Rebels held the town.",
+		"Rebels broke through the lines.", "Rebels began a 24-hour siege."} {
+		if res := set.Score(report.Report{Text: text}); !res.Alert {
+			t.Errorf("%q did not match (suppressed %v)", text, res.Suppressed)
+		}
+	}
+}
+
+// TestProximityLinear: a hostile sentence of one repeated word followed by a
+// match must still be scored (the proximity window used to be quadratic).
+// The assertion is on the verdict; the test's own timeout guards the time.
+func TestProximityLinear(t *testing.T) {
+	s := shared(t)
+	text := strings.Repeat("troops ", 200_000) + "advanced on the city."
+	res := s.Score(report.Report{Text: text})
+	for _, ev := range res.Evidence {
+		if ev.End > len(text) {
+			t.Fatalf("offset %d past the text", ev.End)
 		}
 	}
 }

@@ -39,8 +39,9 @@ type Evidence struct {
 	Sentence string `json:"sentence"`
 	// Field is "title" or "text": which report field Start and End index.
 	Field string `json:"field"`
-	// Start and End are byte offsets of Sentence in that field:
-	// field[Start:End] == Sentence.
+	// Start and End are byte offsets of Sentence in that field of the
+	// sanitized report (report.Report.Sanitize, which Score applies and every
+	// tocsin source applies first): field[Start:End] == Sentence.
 	Start int `json:"start"`
 	End   int `json:"end"`
 	// Match is the span of words that triggered the rule, as written.

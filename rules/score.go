@@ -99,6 +99,8 @@ func (s *Set) putScratch(sc *scratch) {
 		sc.lx.toks = nil
 		sc.lx.sents = nil
 	}
+	sc.lx.text = "" // do not pin the report's text in the pool
+	clear(sc.places)
 	s.pool.Put(sc)
 }
 
@@ -440,14 +442,7 @@ func span(cr *crule, group []leafHit) (int32, int32, bool) {
 		return first, last, true
 	}
 	k := len(cr.root.all)
-	childOf := func(leaf int32) int {
-		for i, c := range cr.root.all {
-			if containsLeaf(c, leaf) {
-				return i
-			}
-		}
-		return -1
-	}
+	childOf := func(leaf int32) int { return int(cr.topOf[leaf]) }
 	counts := make([]int, k)
 	covered := 0
 	bestFirst, bestLast := int32(-1), int32(-1)
@@ -464,9 +459,13 @@ func span(cr *crule, group []leafHit) (int32, int32, bool) {
 		for covered == k {
 			lci := childOf(group[lo].leaf)
 			first := group[lo].first
+			// Hits are ordered by their first word and terms are a few
+			// words long, so the window's last word is among the last few
+			// hits: a bounded look-back keeps this loop linear (a scan of
+			// the whole window made a long hostile sentence quadratic).
 			last := group[hi].last
-			for _, h := range group[lo : hi+1] {
-				last = max(last, h.last)
+			for j := hi - 1; j >= lo && j >= hi-8; j-- {
+				last = max(last, group[j].last)
 			}
 			if bestFirst < 0 || last-first < bestLast-bestFirst {
 				bestFirst, bestLast = first, last
