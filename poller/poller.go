@@ -29,8 +29,10 @@ type Scorer interface {
 	Version() string
 }
 
-// Summarizer writes an incident's summary when an event is emitted. Without
-// one, the summary is the first evidence sentence.
+// Summarizer writes the summary of an alerting report. It is called in the
+// fetching worker, before the commit lock, with an incident built from the
+// report's own verdict, so that a slow model never holds up other workers'
+// commits. Without one, the summary is the first evidence sentence.
 type Summarizer interface {
 	Summarize(ctx context.Context, inc alerts.Incident, r report.Report) string
 }

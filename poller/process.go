@@ -93,6 +93,9 @@ type scored struct {
 	r    report.Report
 	hash string
 	st   store.Scored
+	// summary is written before the commit lock for alerting reports, so a
+	// model call never holds up other workers' commits.
+	summary string
 }
 
 // process stores and scores the new and changed reports of one poll, decides
@@ -129,6 +132,11 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 			res = p.o.Reviewer.Review(ctx, cands[i].r, res)
 		}
 		cands[i].st = store.Scored{Report: cands[i].r, Result: res, ScoredAt: now}
+		if res.Alert && p.o.Summarizer != nil {
+			pre := alerts.Incident{Title: cands[i].r.Title, Location: res.Location, Categories: res.Categories,
+				Severity: res.Severity, Evidence: res.Evidence}
+			cands[i].summary = strings.TrimSpace(p.o.Summarizer.Summarize(ctx, pre, cands[i].r))
+		}
 	}
 
 	p.commitMu.Lock()
@@ -194,7 +202,10 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 		}
 		inc := d.Incident
 		if d.Emit != "" {
-			inc.Summary = p.summarize(ctx, inc, r)
+			inc.Summary = c.summary
+			if inc.Summary == "" {
+				inc.Summary = EvidenceSummary(inc) // no summarizer: cheap, no I/O
+			}
 			d.Incident = inc
 			var a alerts.Alert
 			a, inc = d.Alert(res, r, reason, now)
@@ -244,15 +255,6 @@ func (p *Poller) fresh(ctx context.Context, rs []report.Report) ([]scored, error
 		out = append(out, scored{r: r, hash: h})
 	}
 	return out, nil
-}
-
-func (p *Poller) summarize(ctx context.Context, inc alerts.Incident, r report.Report) string {
-	if p.o.Summarizer != nil {
-		if s := strings.TrimSpace(p.o.Summarizer.Summarize(ctx, inc, r)); s != "" {
-			return s
-		}
-	}
-	return EvidenceSummary(inc)
 }
 
 // EvidenceSummary is the summary when no summarizer is configured: the first
