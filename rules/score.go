@@ -366,7 +366,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 		if !evalNode(cr.root, present) {
 			continue
 		}
-		first, last, ok := span(cr, group)
+		first, last, ok := span(cr, group, present)
 		if !ok {
 			continue
 		}
@@ -429,7 +429,16 @@ func evalNode(n *cnode, present []bool) bool {
 // span returns the words that make the match. With Within set, it is the
 // smallest window holding a hit of every top-level "all" child, and the
 // match fails if that window is wider than Within words.
-func span(cr *crule, group []leafHit) (int32, int32, bool) {
+func span(cr *crule, group []leafHit, present []bool) (int32, int32, bool) {
+	if cr.Within > 0 && len(cr.root.all) == 0 && len(cr.root.any) > 0 {
+		// within applies to the "all" branch of an "any" that holds.
+		for _, k := range cr.root.any {
+			if f, l, ok := windowed(k, group, cr.Within, present); ok {
+				return f, l, true
+			}
+		}
+		return 0, 0, false
+	}
 	if cr.Within <= 0 || len(cr.root.all) == 0 {
 		first, last := group[0].first, group[0].last
 		for _, h := range group {
@@ -480,6 +489,74 @@ func span(cr *crule, group []leafHit) (int32, int32, bool) {
 		}
 	}
 	if bestFirst < 0 || int(bestLast-bestFirst) > cr.Within {
+		return 0, 0, false
+	}
+	return bestFirst, bestLast, true
+}
+
+// windowed reports whether node n holds within a window of `within` words,
+// and where: a leaf at its first hit; an "all" node when one hit of each
+// child lies inside the window; an "any" node through its first child that
+// does. Nested nodes are small, so child membership is looked up directly.
+func windowed(n *cnode, group []leafHit, within int, present []bool) (int32, int32, bool) {
+	if !evalNode(n, present) {
+		return 0, 0, false
+	}
+	if n.leaf >= 0 {
+		for _, h := range group {
+			if h.leaf == n.leaf {
+				return h.first, h.last, true
+			}
+		}
+		return 0, 0, false
+	}
+	if len(n.all) == 0 {
+		for _, k := range n.any {
+			if f, l, ok := windowed(k, group, within, present); ok {
+				return f, l, true
+			}
+		}
+		return 0, 0, false
+	}
+	k := len(n.all)
+	childOf := func(leaf int32) int {
+		for i, c := range n.all {
+			if containsLeaf(c, leaf) {
+				return i
+			}
+		}
+		return -1
+	}
+	counts := make([]int, k)
+	covered, lo := 0, 0
+	bestFirst, bestLast := int32(-1), int32(-1)
+	for hi := range group {
+		ci := childOf(group[hi].leaf)
+		if ci < 0 {
+			continue
+		}
+		if counts[ci] == 0 {
+			covered++
+		}
+		counts[ci]++
+		for covered == k {
+			first, last := group[lo].first, group[hi].last
+			for j := hi - 1; j >= lo && j >= hi-8; j-- {
+				last = max(last, group[j].last)
+			}
+			if bestFirst < 0 || last-first < bestLast-bestFirst {
+				bestFirst, bestLast = first, last
+			}
+			if lci := childOf(group[lo].leaf); lci >= 0 {
+				counts[lci]--
+				if counts[lci] == 0 {
+					covered--
+				}
+			}
+			lo++
+		}
+	}
+	if bestFirst < 0 || int(bestLast-bestFirst) > within {
 		return 0, 0, false
 	}
 	return bestFirst, bestLast, true
