@@ -889,6 +889,11 @@ var monthNames = map[string]bool{
 	"dec": true, "december": true,
 }
 
+var injuryWords = map[string]bool{
+	"wounded": true, "injured": true, "hurt": true, "wounding": true, "injuring": true, "injuries": true,
+	"wounds": true,
+}
+
 // markNonCounts clears the numeric value of numbers that are not counts:
 // "a 14-year-old", "40 centimetres", "$10", "5 p.m.".
 func markNonCounts(d *doc) {
@@ -912,6 +917,12 @@ func markNonCounts(d *doc) {
 		// stays a year).
 		if !isYear(d, i) && i > 0 && monthNames[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] ||
 			i+1 < len(d.toks) && monthNames[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] {
+			tk.num = -1
+			continue
+		}
+		// "11 wounded", "injuring 20": a count of the hurt, not the dead.
+		if i+1 < len(d.toks) && injuryWords[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] ||
+			i > 0 && injuryWords[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] {
 			tk.num = -1
 			continue
 		}
