@@ -25,11 +25,11 @@ type label struct {
 
 // evalCounts accumulates the figures `tocsin eval` reports.
 type evalCounts struct {
-	tp, fp, fn, tn           int
-	catTP, catFP, catFN      map[string]int
-	sevWithin1, sevExact     int
-	locRight, locTotal       int
-	falsePos, falseNeg, locs []string
+	tp, fp, fn, tn               int
+	catTP, catFP, catFN          map[string]int
+	sevWithin1, sevExact         int
+	locRight, locTotal           int
+	falsePos, falseNeg, mistakes []string
 }
 
 // cmdEval measures detection against a labelled corpus.
@@ -162,19 +162,19 @@ func (c *evalCounts) add(it report.Labelled, lb label, res rules.Result, set *ru
 		if d >= -1 && d <= 1 {
 			c.sevWithin1++
 		} else if verbose {
-			c.locs = append(c.locs, fmt.Sprintf("%s  severity %s, want %s", it.ID, res.Severity, lb.Severity))
+			c.mistakes = append(c.mistakes, fmt.Sprintf("%s  severity %s, want %s", it.ID, res.Severity, lb.Severity))
 		}
 		c.locTotal++
 		if locationMatches(res.Location, lb.Location, sameGazPlace(set)) {
 			c.locRight++
 		} else if verbose {
-			c.locs = append(c.locs, fmt.Sprintf("%s  location %q, want %q", it.ID, res.Location, lb.Location))
+			c.mistakes = append(c.mistakes, fmt.Sprintf("%s  location %q, want %q", it.ID, res.Location, lb.Location))
 		}
 	}
 	if verbose && (len(missing) > 0 || len(extra) > 0) {
 		sort.Strings(missing)
 		sort.Strings(extra)
-		c.locs = append(c.locs, fmt.Sprintf("%s  categories missing %v extra %v", it.ID, missing, extra))
+		c.mistakes = append(c.mistakes, fmt.Sprintf("%s  categories missing %v extra %v", it.ID, missing, extra))
 	}
 }
 
@@ -255,9 +255,9 @@ func (c *evalCounts) print(w io.Writer, m Metrics, verbose bool) {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}
-	if verbose && len(c.locs) > 0 {
-		fmt.Fprintf(w, "\nother mistakes (%d):\n", len(c.locs))
-		for _, l := range c.locs {
+	if verbose && len(c.mistakes) > 0 {
+		fmt.Fprintf(w, "\nother mistakes (%d):\n", len(c.mistakes))
+		for _, l := range c.mistakes {
 			fmt.Fprintln(w, "  "+l)
 		}
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,55 +12,37 @@ import (
 	"github.com/tocsin-alerts/tocsin/report"
 )
 
-// readInputs reads reports from files: .jsonl corpora (one report per line),
-// .json (one report or an array), anything else as a text report, and "-" for
-// stdin (JSON Lines when it starts with '{', else text). Directories are
-// read non-recursively.
+// maxInputBytes bounds one input file or stdin: a corpus can be large, but
+// not unbounded.
+const maxInputBytes = 64 << 20
+
+// readInputs reads reports from files and directories (non-recursively, the
+// report extensions only) and "-" for stdin, in argument order. Text reports
+// are named by their file name.
 func readInputs(paths []string, stdin io.Reader) ([]report.Labelled, error) {
 	var out []report.Labelled
 	for _, p := range paths {
-		if p == "-" {
-			data, err := io.ReadAll(stdin)
-			if err != nil {
-				return nil, fmt.Errorf("read stdin: %w", err)
-			}
-			ls, err := parseBytes("stdin", data, bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ls...)
-			continue
-		}
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		}
 		files := []string{p}
-		if st.IsDir() {
-			entries, err := os.ReadDir(p)
+		if p != "-" {
+			st, err := os.Stat(p)
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", p, err)
 			}
-			files = files[:0]
-			for _, e := range entries {
-				switch strings.ToLower(filepath.Ext(e.Name())) {
-				case ".txt", ".md", ".json", ".jsonl":
-					files = append(files, filepath.Join(p, e.Name()))
+			if st.IsDir() {
+				if files, err = reportFiles(p); err != nil {
+					return nil, err
 				}
 			}
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", f, err)
-			}
-			ext := strings.ToLower(filepath.Ext(f))
-			ls, err := parseBytes(f, data, ext == ".jsonl")
-			if ext == ".json" {
-				ls, err = report.ParseJSON(data)
-			}
+			ls, err := readReportFile(f, stdin)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for i := range ls {
+				if ls[i].ID == "" {
+					ls[i].ID = filepath.Base(f)
+				}
 			}
 			out = append(out, ls...)
 		}
@@ -67,10 +50,74 @@ func readInputs(paths []string, stdin io.Reader) ([]report.Labelled, error) {
 	return out, nil
 }
 
-func parseBytes(name string, data []byte, jsonl bool) ([]report.Labelled, error) {
-	if jsonl {
-		return report.ParseJSONL(bytes.NewReader(data))
+func reportFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
-	r := report.ParseText(name, data)
-	return []report.Labelled{{Report: r, ID: filepath.Base(name)}}, nil
+	var files []string
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".txt", ".md", ".json", ".jsonl":
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}
+
+// readReportFile reads one input by its extension: .jsonl/.ndjson corpus,
+// .json report or array, anything else a text report. "-" reads stdin and
+// sniffs the format: '{' starts JSON Lines, '[' a JSON array, else text.
+// Text reports get no ID; callers name them.
+func readReportFile(name string, stdin io.Reader) ([]report.Labelled, error) {
+	var r io.Reader
+	if name == "-" {
+		if stdin == nil {
+			return nil, errors.New("no standard input")
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("larger than %d MiB", maxInputBytes>>20)
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	if trimmed := bytes.TrimSpace(data); name == "-" && len(trimmed) > 0 {
+		switch trimmed[0] {
+		case '{':
+			ext = ".jsonl"
+		case '[':
+			ext = ".json"
+		}
+	}
+	switch ext {
+	case ".jsonl", ".ndjson":
+		return report.ParseJSONL(bytes.NewReader(data))
+	case ".json":
+		return report.ParseJSON(data)
+	}
+	return []report.Labelled{{Report: report.ParseText(name, data)}}, nil
+}
+
+// apiKey resolves a model API key: the key file when given, else the
+// TOCSIN_LLM_API_KEY environment variable.
+func apiKey(getenv func(string) string, keyFile string) (string, error) {
+	if keyFile == "" {
+		return getenv("TOCSIN_LLM_API_KEY"), nil
+	}
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return "", fmt.Errorf("api key file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/report"
@@ -60,13 +58,9 @@ func (f *opinionFlags) open(env Env) (*opinionRun, error) {
 	if base == "" {
 		return nil, nil
 	}
-	key := getenv("TOCSIN_LLM_API_KEY")
-	if *f.keyFile != "" {
-		b, err := os.ReadFile(*f.keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("api key file: %w", err)
-		}
-		key = strings.TrimSpace(string(b))
+	key, err := apiKey(getenv, *f.keyFile)
+	if err != nil {
+		return nil, err
 	}
 	policy := summary.Policy{MinScore: *f.min, MaxScore: *f.max, VetoConfidence: *f.veto}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

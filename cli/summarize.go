@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/tocsin-alerts/tocsin/report"
@@ -20,7 +17,6 @@ import (
 
 // maxSummarizeInput bounds one input file: a quick check should not read a
 // disk image by mistake.
-const maxSummarizeInput = 64 << 20
 
 // cmdSummarize prints the summary of each report in the given files, as an
 // alert would carry it: the rule evidence first, extractive unless a model is
@@ -57,14 +53,10 @@ func cmdSummarize(ctx context.Context, env Env) int {
 		return ExitUsage
 	}
 
-	key := getenv("TOCSIN_LLM_API_KEY")
-	if *keyFile != "" {
-		b, err := os.ReadFile(*keyFile)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "tocsin summarize: api key file: %v\n", err)
-			return ExitUsage
-		}
-		key = strings.TrimSpace(string(b))
+	key, err := apiKey(getenv, *keyFile)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin summarize: %v\n", err)
+		return ExitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := summary.New(summary.Options{
@@ -124,46 +116,12 @@ func cmdSummarize(ctx context.Context, env Env) int {
 	return code
 }
 
-// readReports reads one input by its extension: .jsonl corpus, .json report
-// or array, anything else a plain-text report; "-" is stdin, sniffed.
+// readReports reads one input (see readReportFile); an input with no words
+// at all is an error here, since it has nothing to summarise.
 func readReports(name string, stdin io.Reader) ([]report.Labelled, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		if stdin == nil {
-			return nil, errors.New("no standard input")
-		}
-		data, err = io.ReadAll(io.LimitReader(stdin, maxSummarizeInput+1))
-	} else {
-		var f *os.File
-		if f, err = os.Open(name); err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		data, err = io.ReadAll(io.LimitReader(f, maxSummarizeInput+1))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(data) > maxSummarizeInput {
-		return nil, fmt.Errorf("larger than %d MiB", maxSummarizeInput>>20)
-	}
-	ext := strings.ToLower(filepath.Ext(name))
-	trimmed := bytes.TrimSpace(data)
-	if name == "-" && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		ext = ".jsonl"
-		if trimmed[0] == '[' {
-			ext = ".json"
-		}
-	}
-	switch ext {
-	case ".jsonl", ".ndjson":
-		return report.ParseJSONL(bytes.NewReader(data))
-	case ".json":
-		return report.ParseJSON(data)
-	}
-	if len(trimmed) == 0 {
+	ls, err := readReportFile(name, stdin)
+	if err == nil && len(ls) == 1 && strings.TrimSpace(ls[0].Title+ls[0].Text) == "" {
 		return nil, errors.New("empty report")
 	}
-	return []report.Labelled{{Report: report.ParseText(name, data)}}, nil
+	return ls, err
 }

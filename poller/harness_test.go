@@ -60,7 +60,7 @@ func (k *kwScorer) Score(r report.Report) rules.Result {
 		}
 		res.Categories = append(res.Categories, kw.cat)
 		res.Evidence = append(res.Evidence, rules.Evidence{Rule: "kw-" + kw.word, Category: kw.cat, Severity: kw.sev,
-			Sentence: strings.TrimSpace(text[start:end]), Why: "keyword " + kw.word, Place: res.Location})
+			Sentence: strings.TrimSpace(text[start:end]), Why: "keyword " + kw.word})
 	}
 	return res
 }

@@ -50,8 +50,11 @@ func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string
 			cats[ev.Category] = true
 			res.Categories = append(res.Categories, ev.Category)
 		}
-		if i := indexOf(ev.Why, "; "); i >= 0 && ev.Severity > s.ruleSeverity(ev.Rule) {
-			boosts++
+		if len(ev.boosts) > 0 {
+			boosts++ // one bonus per hit a boost raised, however many applied
+			for _, b := range ev.boosts {
+				res.Boosts = append(res.Boosts, ev.Rule+": "+b)
+			}
 		}
 	}
 	if res.Alert {
@@ -67,24 +70,6 @@ func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string
 		res.Location = p.String()
 		res.CountryCode = p.CountryCode
 	}
-}
-
-func (s *Set) ruleSeverity(id string) Severity {
-	for _, r := range s.rules {
-		if r.ID == id {
-			return r.Severity
-		}
-	}
-	return SevNone
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // location picks the main place: places named in evidence sentences weigh

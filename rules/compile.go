@@ -212,7 +212,7 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 	if len(all) > 0 {
 		return nil, all.sorted()
 	}
-	s.version = s.hash(files, order)
+	s.version = s.hash(order)
 	return s, nil
 }
 
@@ -385,7 +385,7 @@ func atomsKey(as []atom) string {
 
 // hash is the rule-set version: a short digest of every file's name and
 // content, so a verdict names exactly the rules that produced it.
-func (s *Set) hash(files map[string]*file, order []string) string {
+func (s *Set) hash(order []string) string {
 	h := sha256.New()
 	names := append([]string(nil), order...)
 	sort.Strings(names)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"strconv"
 	"strings"
 	"sync"
 
@@ -189,9 +188,3 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 // maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the
 // caches: real words are short.
 const maxCachedWord = 64
-
-// atoi is strconv.Atoi that ignores errors, for YAML-validated input.
-func atoi(s string) int {
-	v, _ := strconv.Atoi(s)
-	return v
-}

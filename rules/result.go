@@ -53,10 +53,10 @@ type Evidence struct {
 	// (keep, downgrade, contest; dropped hits are in Result.Suppressed).
 	Action    Action  `json:"action,omitempty"`
 	Contested bool    `json:"contested,omitempty"`
-	Place     string  `json:"place,omitempty"`
 	Weight    float64 `json:"weight"`
 
-	sent int32 // sentence index in the scored text, for per-call caches
+	sent   int32    // sentence index in the scored text, for per-call caches
+	boosts []string // boosts that raised this hit's severity, in words
 }
 
 // Result is the verdict for one report.
@@ -73,7 +73,8 @@ type Result struct {
 	Location    string `json:"location"`
 	CountryCode string `json:"country_code,omitempty"`
 	Contested   bool   `json:"contested"`
-	// Boosts lists the score boosts that applied, in words.
+	// Boosts lists the boosts that raised a hit's severity ("rule: why");
+	// each boosted hit adds to the score.
 	Boosts   []string   `json:"boosts,omitempty"`
 	Evidence []Evidence `json:"evidence"`
 	// Suppressed lists hits that were dropped and why: the answer to "why

@@ -699,6 +699,7 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (
 		ev.Contested = true
 	}
 	if action != Downgrade {
+		var applied []string
 		for bi, b := range cr.Boosts {
 			if why, ok := s.boost(sc, d, c, cr.idx, int32(bi), b); ok {
 				if b.Severity > ev.Severity {
@@ -708,7 +709,11 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (
 					ev.Severity = min(SevCritical, ev.Severity+Severity(b.Raise))
 				}
 				whys = append(whys, why)
+				applied = append(applied, why)
 			}
+		}
+		if ev.Severity > cr.Severity {
+			ev.boosts = applied // only boosts that raised the hit count in the score
 		}
 	}
 	ev.Weight = float64(ev.Severity)

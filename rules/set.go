@@ -2,6 +2,7 @@ package rules
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -91,7 +92,7 @@ func LoadDir(dir string, opts ...Option) (*Set, error) {
 	s, err := LoadFS(os.DirFS(dir), ".", opts...)
 	if err != nil {
 		var ps Problems
-		if asProblems(err, &ps) {
+		if errors.As(err, &ps) {
 			for i := range ps {
 				if ps[i].File != "" && !strings.ContainsAny(ps[i].File, "/\\") {
 					ps[i].File = path.Join(dir, ps[i].File)
@@ -102,14 +103,6 @@ func LoadDir(dir string, opts ...Option) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func asProblems(err error, out *Problems) bool {
-	ps, ok := err.(Problems)
-	if ok {
-		*out = ps
-	}
-	return ok
 }
 
 // LoadFS is LoadDir over any file system (embedded defaults, tests).

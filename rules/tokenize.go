@@ -47,7 +47,7 @@ var abbrevs = map[string]bool{
 	"apr": true, "aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true, "gov": true,
 	"sen": true, "rep": true, "rev": true, "prof": true, "inc": true, "ltd": true, "co": true, "corp": true,
 	"jr": true, "sr": true, "mt": true, "ft": true, "approx": true, "govt": true, "dept": true, "adm": true,
-	"brig": true, "pres": true, "sgt.": true, "cmdr": true, "e.g": true, "i.e": true, "a.m": true, "p.m": true,
+	"brig": true, "pres": true, "cmdr": true,
 }
 
 // tokenize splits text into tokens and sentences. It never allocates per

@@ -240,12 +240,23 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ []byte) 
 	writeJSON(w, 200, out)
 }
 
-func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ []byte) {
+// lockMessage takes s.mu and returns the message named by the {cid} and
+// {mid} path values. When there is none, it releases the lock, answers 404
+// as Discord does and reports false; otherwise the caller holds s.mu.
+func (s *Server) lockMessage(w http.ResponseWriter, r *http.Request) (*Message, bool) {
 	s.mu.Lock()
 	m, ok := s.messages[r.PathValue("mid")]
 	if !ok || m.ChannelID != r.PathValue("cid") {
 		s.mu.Unlock()
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Message","code":10008}`)
+		return nil, false
+	}
+	return m, true
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ []byte) {
+	m, ok := s.lockMessage(w, r)
+	if !ok {
 		return
 	}
 	out := s.messageJSON(m)
@@ -259,11 +270,8 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, body []byte
 		s.fail(w, r, http.StatusBadRequest, string(errs.body()))
 		return
 	}
-	s.mu.Lock()
-	m, ok := s.messages[r.PathValue("mid")]
-	if !ok || m.ChannelID != r.PathValue("cid") {
-		s.mu.Unlock()
-		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Message","code":10008}`)
+	m, ok := s.lockMessage(w, r)
+	if !ok {
 		return
 	}
 	applyPayload(m, p)
@@ -282,11 +290,8 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request, body []byte
 		s.fail(w, r, http.StatusBadRequest, `{"message":"Invalid Form Body","code":50035,"errors":{"name":{"_errors":[{"code":"BASE_TYPE_BAD_LENGTH","message":"Must be between 1 and 100 in length."}]}}}`)
 		return
 	}
-	s.mu.Lock()
-	m, ok := s.messages[r.PathValue("mid")]
-	if !ok || m.ChannelID != r.PathValue("cid") {
-		s.mu.Unlock()
-		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Message","code":10008}`)
+	m, ok := s.lockMessage(w, r)
+	if !ok {
 		return
 	}
 	if m.ThreadID != "" {
