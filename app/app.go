@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 
 	// 5. Poller.
-	sum, err := newSummarizer(cfg.Summary, d.Logger)
+	sum, err := newSummarizer(cfg.Summary, a.Rules.Set().Categories().Names(), d.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}

@@ -39,7 +39,7 @@ func TestReviewerSecondOpinion(t *testing.T) {
 		c.SecondOpinion.Enabled = true
 		c.SecondOpinion.MinScore, c.SecondOpinion.MaxScore, c.SecondOpinion.VetoConfidence = 1.0, 2.5, 0.8
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		s, err := newSummarizer(c, logger)
+		s, err := newSummarizer(c, []string{"airstrike", "threat", "de_escalation"}, logger)
 		if err != nil {
 			t.Fatal(err)
 		}

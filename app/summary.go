@@ -20,7 +20,7 @@ var _ poller.Summarizer = summarizer{}
 
 // newSummarizer builds the one summary.Summarizer that writes summaries and,
 // when enabled, gives second opinions (sharing its cache and rate limits).
-func newSummarizer(c config.Summary, logger *slog.Logger) (*summary.Summarizer, error) {
+func newSummarizer(c config.Summary, cats []string, logger *slog.Logger) (*summary.Summarizer, error) {
 	so := c.SecondOpinion
 	return summary.New(summary.Options{
 		BaseURL: c.BaseURL, Model: c.Model, APIKey: summary.Secret(c.APIKey.Reveal()),
@@ -29,7 +29,7 @@ func newSummarizer(c config.Summary, logger *slog.Logger) (*summary.Summarizer, 
 		SecondOpinion: summary.OpinionOptions{
 			Enabled:    so.Enabled && c.BaseURL != "",
 			Policy:     summary.Policy{MinScore: so.MinScore, MaxScore: so.MaxScore, VetoConfidence: so.VetoConfidence},
-			Categories: rules.Categories,
+			Categories: cats,
 		},
 	}, logger)
 }

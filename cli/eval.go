@@ -25,6 +25,7 @@ type label struct {
 
 // evalCounts accumulates the figures `tocsin eval` reports.
 type evalCounts struct {
+	cats                         []string
 	tp, fp, fn, tn               int
 	catTP, catFP, catFN          map[string]int
 	sevWithin1, sevExact         int
@@ -69,12 +70,12 @@ func cmdEval(ctx context.Context, env Env) int {
 		}
 		items = append(items, ls...)
 	}
-	op, err := so.open(env)
+	op, err := so.open(env, set.Categories().Names())
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "tocsin eval:", err)
 		return ExitUsage
 	}
-	c := evalCounts{catTP: map[string]int{}, catFP: map[string]int{}, catFN: map[string]int{}}
+	c := evalCounts{cats: set.Categories().Names(), catTP: map[string]int{}, catFP: map[string]int{}, catFN: map[string]int{}}
 	for _, it := range items {
 		var lb label
 		if len(it.Label) == 0 || json.Unmarshal(it.Label, &lb) != nil {
@@ -214,7 +215,7 @@ func (c *evalCounts) metrics() Metrics {
 	m.Recall = ratio(c.tp, c.tp+c.fn)
 	m.F1 = f1(c.tp, c.fp, c.fn)
 	var tp, fp, fn int
-	for _, k := range rules.Categories {
+	for _, k := range c.cats {
 		tp += c.catTP[k]
 		fp += c.catFP[k]
 		fn += c.catFN[k]
@@ -237,7 +238,7 @@ func (c *evalCounts) print(w io.Writer, m Metrics, verbose bool) {
 	fmt.Fprintf(w, "severity within one level %.3f (exact %.3f) of true escalations\n", m.SeverityWithin1, m.SeverityExact)
 	fmt.Fprintf(w, "location right %.3f of true escalations\n\n", m.LocationAccuracy)
 	fmt.Fprintf(w, "%-20s %5s %5s %5s %6s\n", "category", "tp", "fp", "fn", "F1")
-	for _, k := range rules.Categories {
+	for _, k := range c.cats {
 		if c.catTP[k]+c.catFP[k]+c.catFN[k] == 0 {
 			continue
 		}

@@ -43,7 +43,7 @@ type opinionRun struct {
 
 // open returns nil when no model is configured: the eval then reports the
 // rules alone.
-func (f *opinionFlags) open(env Env) (*opinionRun, error) {
+func (f *opinionFlags) open(env Env, cats []string) (*opinionRun, error) {
 	getenv := env.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -66,7 +66,7 @@ func (f *opinionFlags) open(env Env) (*opinionRun, error) {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := summary.New(summary.Options{
 		BaseURL: base, Model: model, APIKey: summary.Secret(key), Timeout: *f.timeout, Budget: 2 * *f.timeout,
-		SecondOpinion: summary.OpinionOptions{Enabled: true, Policy: policy, Categories: rules.Categories},
+		SecondOpinion: summary.OpinionOptions{Enabled: true, Policy: policy, Categories: cats},
 	}, logger)
 	if err != nil {
 		return nil, err

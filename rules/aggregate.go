@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Scoring constants. A report's score is the base of its most severe kept
@@ -30,7 +31,7 @@ func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string
 	var escal []Evidence
 	boosts := 0
 	for _, ev := range res.Evidence {
-		if ev.Category == "de_escalation" {
+		if ev.Category == string(vocab.DeEscalation) {
 			continue
 		}
 		escal = append(escal, ev)
@@ -43,7 +44,7 @@ func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string
 	}
 	res.Alert = len(escal) > 0 && res.Severity >= SevLow
 	for _, ev := range res.Evidence {
-		if res.Alert && ev.Category == "de_escalation" {
+		if res.Alert && ev.Category == string(vocab.DeEscalation) {
 			continue
 		}
 		if !cats[ev.Category] {
@@ -110,7 +111,7 @@ func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 		seen[ev.sent] = true
 		// The most severe evidence names the main place.
 		w := 2 + float64(ev.Severity)
-		if ev.Category == "de_escalation" || ev.Category == "threat" {
+		if ev.Category == string(vocab.DeEscalation) || ev.Category == string(vocab.Threat) {
 			w = 2
 		}
 		add(ev.sent, w)

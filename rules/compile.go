@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // atom is one word position of a compiled term.
@@ -115,6 +117,9 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 	}
 	c.lists = lex.Lists
 	s.lexicon = lex
+	cats, ps := declaredCategories(files, order)
+	all = append(all, ps...)
+	s.cats = cats
 	// Cues, reported against the file and line that defined them.
 	for _, name := range order {
 		f := files[name]
@@ -194,7 +199,14 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 					cr.globals = append(cr.globals, int32(gi))
 				}
 			}
-			if r.Category == "de_escalation" && r.Severity != SevNone {
+			if r.Category != "" && cats.Len() > 0 && !cats.Has(vocab.Category(r.Category)) {
+				msg := fmt.Sprintf("unknown category %q", r.Category)
+				if _, err := cats.Parse(r.Category); err != nil {
+					msg = err.Error()
+				}
+				c.probs.add(r.CategoryLine, "category", "%s; declare it under categories: or use a declared one", msg)
+			}
+			if vocab.Category(r.Category) == vocab.DeEscalation && r.Severity != SevNone {
 				c.probs.add(r.Line, "severity", "de_escalation rules must have severity none")
 			}
 			s.rules = append(s.rules, cr)

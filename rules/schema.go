@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Rule is one escalation rule as an admin wrote it (after parsing and
@@ -17,7 +19,10 @@ type Rule struct {
 	Owner       string
 	Enabled     bool
 	Category    string
-	Severity    Severity
+	// CategoryLine is where the category was written, for problems found
+	// once every file's declarations are known.
+	CategoryLine int
+	Severity     Severity
 	// Scope is where all the match terms must be found: sentence (default),
 	// paragraph or report.
 	Scope string
@@ -94,6 +99,8 @@ type Lexicon struct {
 type file struct {
 	rules     []*Rule
 	lex       Lexicon
+	cats      []vocab.Def
+	catLines  []int          // line of each declaration in cats
 	listLines map[string]int // line of each list definition
 	cueLines  map[string]int // line of each cue kind
 }
@@ -106,22 +113,6 @@ var (
 	cueKinds     = map[string]bool{"negation": true, "denial": true, "hedge": true, "historical": true, "reset": true}
 	boostIfs     = map[string]bool{"capital": true, "major_city": true}
 )
-
-// Categories is the category vocabulary rules may use.
-var Categories = []string{
-	"airport_closure", "airspace_closure", "withdrawal", "evacuation", "offensive", "territory_seized",
-	"airstrike", "shelling", "mobilization", "reinforcement", "border_closure", "route_closure",
-	"state_of_emergency", "mass_casualty", "civilian_harm", "ceasefire_breach", "threat", "de_escalation",
-}
-
-func knownCategory(c string) bool {
-	for _, k := range Categories {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
 
 // parseFile parses one rule file. It returns every problem it finds.
 func parseFile(name string, data []byte) (*file, Problems) {
@@ -186,13 +177,21 @@ func parseFile(name string, data []byte) (*file, Problems) {
 				}
 				f.lex.Cues[kind] = termList(p, lv, "cues."+kind)
 			})
+		case "categories":
+			if !isKind(p, v, yaml.MappingNode, "categories", "a mapping of category names to descriptions") {
+				return
+			}
+			eachKey(p, v, "categories", func(name string, kn, dv *yaml.Node) {
+				f.cats = append(f.cats, vocab.Def{Name: vocab.Category(name), Description: scalar(p, dv, "categories."+name)})
+				f.catLines = append(f.catLines, kn.Line)
+			})
 		case "suppress":
 			f.lex.Suppress = parseSuppressors(p, v, "suppress")
 			for i := range f.lex.Suppress {
 				f.lex.Suppress[i].File = name
 			}
 		default:
-			p.add(k.Line, key, "unknown field (want rules, lists, cues or suppress)")
+			p.add(k.Line, key, "unknown field (want rules, categories, lists, cues or suppress)")
 		}
 	})
 	return f, p.list
@@ -218,10 +217,7 @@ func parseRule(p *problems, n *yaml.Node, path string) *Rule {
 		case "enabled":
 			r.Enabled = boolean(p, v, fp)
 		case "category":
-			r.Category = scalar(p, v, fp)
-			if r.Category != "" && !knownCategory(r.Category) {
-				p.add(v.Line, fp, "unknown category %q (want one of %s)", r.Category, strings.Join(Categories, ", "))
-			}
+			r.Category, r.CategoryLine = scalar(p, v, fp), v.Line
 		case "severity":
 			s, err := ParseSeverity(scalar(p, v, fp))
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 type termHit struct{ term, first, last int32 }
@@ -30,12 +31,14 @@ type scratch struct {
 	cueHits     []cueHit
 	boostHits   []boostHit
 	present     []bool
-	// supBy buckets suppressor hits by dense key; supCount memoises the
-	// report-scope count of each (-1: not computed); supTouched lists the
-	// buckets to clear.
+	// supBy buckets suppressor hits by dense key; supTouched lists the
+	// buckets to clear. supCount memoises the report-scope count of each
+	// key within one call (-1: not computed) and supMemo lists the keys
+	// memoised, hits or not: a count must never outlive its report.
 	supBy      [][]supHit
-	supCount   []int32
 	supTouched []int32
+	supCount   []int32
+	supMemo    []int32
 	// words is a lock-free first-level word cache (see classify).
 	words map[string]wordInfo
 	// finder is the gazetteer's reusable buffers.
@@ -44,7 +47,8 @@ type scratch struct {
 	places map[int32][]geo.Mention
 }
 
-// resetSup clears the suppressor buckets used by the previous call.
+// resetSup clears the suppressor buckets and memoised counts of the
+// previous call.
 func (sc *scratch) resetSup(n int32) {
 	if int32(len(sc.supBy)) < n {
 		sc.supBy = make([][]supHit, n)
@@ -52,14 +56,16 @@ func (sc *scratch) resetSup(n int32) {
 		for i := range sc.supCount {
 			sc.supCount[i] = -1
 		}
-		sc.supTouched = sc.supTouched[:0]
+		sc.supTouched, sc.supMemo = sc.supTouched[:0], sc.supMemo[:0]
 		return
 	}
 	for _, k := range sc.supTouched {
 		sc.supBy[k] = sc.supBy[k][:0]
+	}
+	for _, k := range sc.supMemo {
 		sc.supCount[k] = -1
 	}
-	sc.supTouched = sc.supTouched[:0]
+	sc.supTouched, sc.supMemo = sc.supTouched[:0], sc.supMemo[:0]
 }
 
 // supRange returns the hits of suppressor key with tokens in [lo, hi).
@@ -118,9 +124,15 @@ type doc struct {
 // verdict with its evidence. It never fails: any text, however large or
 // malformed, gets a verdict.
 func (s *Set) Score(r report.Report) Result {
-	r = r.Sanitize()
 	sc := s.getScratch()
 	defer s.putScratch(sc)
+	return s.scoreWith(sc, r)
+}
+
+// scoreWith scores with the given working memory: pooled in Score, fresh in
+// the tests that prove no state survives from one call to the next.
+func (s *Set) scoreWith(sc *scratch, r report.Report) Result {
+	r = r.Sanitize()
 
 	d := doc{text: r.Text}
 	if r.Title != "" {
@@ -693,7 +705,7 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (
 		ev.Why = strings.Join(whys, "; ")
 		return ev, true
 	case Downgrade:
-		ev.Category = "threat"
+		ev.Category = string(vocab.Threat)
 		ev.Severity = SevLow
 	case Contest:
 		ev.Contested = true
@@ -785,6 +797,7 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, key int32, sup *Suppr
 	}
 	if sup.Scope == "report" && sup.Absent {
 		sc.supCount[key] = int32(len(seen))
+		sc.supMemo = append(sc.supMemo, key)
 	}
 	if sup.Absent {
 		return "", len(seen) < sup.Min

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 //go:embed default/*.yaml
@@ -24,6 +25,7 @@ type Set struct {
 	rules    []*crule
 	disabled []*Rule
 	lexicon  Lexicon
+	cats     vocab.Categories
 	sources  map[string][]byte
 	order    []string
 

@@ -1,52 +1,19 @@
 package rules
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/tocsin-alerts/tocsin/vocab"
 
-// Severity is an escalation level. The zero value is SevNone.
-type Severity uint8
+// Severity is an escalation level; it is vocab.Severity, re-exported so that
+// rule-engine callers need one import.
+type Severity = vocab.Severity
 
 // Severity levels, ordered: a larger value is more severe.
 const (
-	SevNone Severity = iota
-	SevLow
-	SevMedium
-	SevHigh
-	SevCritical
+	SevNone     = vocab.SevNone
+	SevLow      = vocab.SevLow
+	SevMedium   = vocab.SevMedium
+	SevHigh     = vocab.SevHigh
+	SevCritical = vocab.SevCritical
 )
 
-var severityNames = [...]string{"none", "low", "medium", "high", "critical"}
-
-// String returns the lower-case name used in rule files, JSON and Discord.
-func (s Severity) String() string {
-	if int(s) < len(severityNames) {
-		return severityNames[s]
-	}
-	return fmt.Sprintf("severity(%d)", s)
-}
-
 // ParseSeverity reads a severity name, case-insensitively.
-func ParseSeverity(name string) (Severity, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	for i, s := range severityNames {
-		if s == n {
-			return Severity(i), nil
-		}
-	}
-	return SevNone, fmt.Errorf("unknown severity %q (want none, low, medium, high or critical)", name)
-}
-
-// MarshalText encodes the severity by name.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText decodes a severity name.
-func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := ParseSeverity(string(b))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
-}
+func ParseSeverity(name string) (Severity, error) { return vocab.ParseSeverity(name) }

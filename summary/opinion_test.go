@@ -7,15 +7,27 @@ import (
 	"testing"
 
 	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/summary/openaitest"
 )
+
+// builtinCategories is the real vocabulary (the built-in rule set's), so the
+// prompt under test is the one production sends.
+func builtinCategories(t *testing.T) []string {
+	t.Helper()
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Categories().Names()
+}
 
 var sumy = report.Report{Source: "local-tv", Title: "Drone strike hits Sumy",
 	Text: "A Russian drone struck an apartment block in Sumy overnight, wounding 4 people, the regional governor said."}
 
 func opinionHarness(t *testing.T, h openaitest.Handler) *harness {
 	return newHarness(t, h, func(o *Options) {
-		o.SecondOpinion = OpinionOptions{Enabled: true, Policy: Policy{MinScore: 0.3, MaxScore: 0.6, VetoConfidence: 0.8}}
+		o.SecondOpinion = OpinionOptions{Enabled: true, Categories: builtinCategories(t), Policy: Policy{MinScore: 0.3, MaxScore: 0.6, VetoConfidence: 0.8}}
 	})
 }
 
@@ -85,7 +97,7 @@ func TestSecondOpinionBadAnswers(t *testing.T) {
 		{"missing escalation", openaitest.JSON(`{"severity": "low", "confidence": 0.5}`), "invalid: escalation missing"},
 		{"confidence out of range", openaitest.JSON(`{"escalation": false, "severity": "none", "confidence": 7}`), "invalid: confidence missing or outside 0..1"},
 		{"unknown severity", openaitest.JSON(`{"escalation": true, "severity": "apocalyptic", "confidence": 0.9}`), "invalid: unknown severity"},
-		{"leaks the prompt", openaitest.EchoSystem(openaitest.Request{System: fmtOpinionSystem()}), "leak"},
+		{"leaks the prompt", openaitest.EchoSystem(openaitest.Request{System: fmtOpinionSystem(t)}), "leak"},
 		{"429", openaitest.RateLimited(""), "rate_limited"},
 	}
 	for _, tc := range tests {
@@ -102,8 +114,8 @@ func TestSecondOpinionBadAnswers(t *testing.T) {
 	}
 }
 
-func fmtOpinionSystem() string {
-	return strings.Replace(opinionSystemPrompt, "%s", strings.Join(DefaultCategories(), ", "), 1)
+func fmtOpinionSystem(t *testing.T) string {
+	return strings.Replace(opinionSystemPrompt, "%s", strings.Join(builtinCategories(t), ", "), 1)
 }
 
 func TestSecondOpinionDropsUnknownsWithNotes(t *testing.T) {

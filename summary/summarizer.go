@@ -73,17 +73,9 @@ type OpinionOptions struct {
 	// Policy is the band of rule scores that counts as borderline and the
 	// confidence a veto needs; see Combine.
 	Policy Policy
-	// Categories is the category vocabulary the model may use (the rule
-	// set's categories); empty: DefaultCategories.
+	// Categories is the category vocabulary the model may use: the rule
+	// set's (rules.Set.Categories().Names()). Required when Enabled.
 	Categories []string
-}
-
-// DefaultCategories returns the corpus vocabulary, used when the app passes
-// none. A function, not a variable, so no caller can change it for everyone.
-func DefaultCategories() []string {
-	return []string{"airport_closure", "airspace_closure", "withdrawal", "evacuation", "offensive",
-		"territory_seized", "airstrike", "shelling", "mobilization", "reinforcement", "border_closure", "route_closure",
-		"state_of_emergency", "mass_casualty", "civilian_harm", "ceasefire_breach", "threat", "de_escalation"}
 }
 
 // Summary is a summary and how it was made.
@@ -205,8 +197,8 @@ func applyDefaults(o *Options) error {
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
 	}
-	if len(o.SecondOpinion.Categories) == 0 {
-		o.SecondOpinion.Categories = DefaultCategories()
+	if o.SecondOpinion.Enabled && len(o.SecondOpinion.Categories) == 0 {
+		return fmt.Errorf("second opinion needs the rule set's categories")
 	}
 	o.SecondOpinion.Policy = o.SecondOpinion.Policy.withDefaults()
 	return nil
