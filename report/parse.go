@@ -12,11 +12,18 @@ import (
 )
 
 // Labelled is a report with the corpus label it came with, if any. The label
-// is kept as raw JSON: only `tocsin eval` interprets it.
+// is kept as raw JSON: only `tocsin eval` interprets it. WeakLabel and
+// Section carry a weakly labelled corpus's class and the section it was
+// filed under (the Wikipedia portal file: "conflict", "Armed conflicts and
+// attacks"); Line is the line it was read from, for errors.
 type Labelled struct {
 	Report
-	ID    string          `json:"id"`
-	Label json.RawMessage `json:"label,omitempty"`
+	ID        string          `json:"id"`
+	Label     json.RawMessage `json:"label,omitempty"`
+	WeakLabel string          `json:"weak_label,omitempty"`
+	Section   string          `json:"section,omitempty"`
+	Cluster   string          `json:"cluster,omitempty"`
+	Line      int             `json:"-"`
 }
 
 // corpusLine is one line of the corpus format (../shared/corpus/README.md),
@@ -31,6 +38,9 @@ type corpusLine struct {
 	URL       string          `json:"url"`
 	Published string          `json:"published"`
 	Label     json.RawMessage `json:"label"`
+	WeakLabel string          `json:"weak_label"`
+	Section   string          `json:"section"`
+	Cluster   string          `json:"cluster"`
 }
 
 func (c corpusLine) labelled() (Labelled, error) {
@@ -45,7 +55,8 @@ func (c corpusLine) labelled() (Labelled, error) {
 		}
 		r.Published = t
 	}
-	return Labelled{Report: r.Sanitize(), ID: c.ID, Label: c.Label}, nil
+	return Labelled{Report: r.Sanitize(), ID: c.ID, Label: c.Label, WeakLabel: c.WeakLabel, Section: c.Section,
+		Cluster: c.Cluster}, nil
 }
 
 // ParseJSONL reads the corpus format, one JSON object per line. Blank lines
@@ -65,6 +76,7 @@ func ParseJSONL(r io.Reader) ([]Labelled, error) {
 			if lerr != nil {
 				return out, fmt.Errorf("line %d: %w", n, lerr)
 			}
+			l.Line = n
 			out = append(out, l)
 		}
 		if err == io.EOF {
