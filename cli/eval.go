@@ -50,7 +50,7 @@ func cmdEval(ctx context.Context, env Env) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	set, code := loadRules(*rulesDir, env.Stderr)
+	set, code := loadRules(rulesDir, env.Stderr)
 	if set == nil {
 		return code
 	}

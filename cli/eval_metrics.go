@@ -18,18 +18,18 @@ type evalCounts struct {
 	// labelCats are the categories the corpus's labels use. A predicted
 	// category outside them is not counted: the dev corpus predates four
 	// categories, and its README says to ignore them.
-	labelCats           map[string]bool
-	same                func(a, b string) bool
-	n                   int
-	tp, fp, fn, tn      int
-	catTP, catFP, catFN map[string]int
-	rules               map[string]*ruleCounts
-	ruleOrder           []rules.RuleInfo
+	labelCats            map[string]bool
+	same                 func(a, b string) bool
+	n                    int
+	tp, fp, fn, tn       int
+	catTP, catFP, catFN  map[string]int
+	rules                map[string]*ruleCounts
+	ruleOrder            []rules.RuleInfo
 	sevWithin1, sevExact int
-	locRight, locTotal  int
+	locRight, locTotal   int
 	// errByWeak counts false alerts and misses by the report's weak class
 	// (the portal section's label), when the corpus has one.
-	fpByWeak, fnByWeak map[string]int
+	fpByWeak, fnByWeak           map[string]int
 	falsePos, falseNeg, mistakes []string
 }
 

@@ -32,20 +32,20 @@ func cmdRules(_ context.Context, env Env) int {
 }
 
 // dirArg reads an optional DIR argument, also accepted as --rules DIR.
-func dirArg(env Env, name string, args []string) (string, bool) {
+func dirArg(env Env, name string, args []string) (ruleFlags, bool) {
 	fs := newFlagSet("rules "+name, env)
-	dir := rulesFlag(fs)
+	rf := rulesFlag(fs)
 	if err := fs.Parse(args); err != nil {
-		return "", false
+		return rf, false
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(env.Stderr, "usage: tocsin rules %s [DIR]\n", name)
-		return "", false
+		return rf, false
 	}
 	if fs.NArg() == 1 {
-		*dir = fs.Arg(0)
+		*rf.dir = fs.Arg(0)
 	}
-	return *dir, true
+	return rf, true
 }
 
 func rulesLint(env Env, args []string) int {
@@ -56,6 +56,21 @@ func rulesLint(env Env, args []string) int {
 	set, code := loadRules(dir, env.Stdout)
 	if set == nil {
 		return code
+	}
+	// The set loads; now the vocabulary's hygiene: stems that also cover
+	// common words of another meaning. Warnings, not errors: the set works,
+	// but a term may fire (or suppress) where its author did not mean it.
+	warns, err := set.Hygiene(nil)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "tocsin rules lint:", err)
+		return ExitFailure
+	}
+	for _, w := range warns {
+		fmt.Fprintln(env.Stdout, "warning: "+w.String())
+	}
+	if len(warns) > 0 {
+		fmt.Fprintf(env.Stdout, "%d rules, version %s: %d warning(s)\n", len(set.Rules()), set.Version(), len(warns))
+		return ExitFailure
 	}
 	fmt.Fprintf(env.Stdout, "ok: %d rules, version %s\n", len(set.Rules()), set.Version())
 	return ExitOK

@@ -27,7 +27,7 @@ func cmdScore(_ context.Context, env Env) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	set, code := loadRules(*rulesDir, env.Stderr)
+	set, code := loadRules(rulesDir, env.Stderr)
 	if set == nil {
 		return code
 	}

@@ -318,13 +318,25 @@ func TestScoreCustomRules(t *testing.T) {
 	if vs := verdicts(t, out); len(vs) != 1 || vs[0].Alert {
 		t.Fatalf("built-in rules alert on the kraken: %+v", vs)
 	}
-	code, out, errOut := runCLI(t, text, "score", "--format", "jsonl", "--rules", dir, "-")
+	// The rules alone (--no-prior): the custom rule fires.
+	code, out, errOut := runCLI(t, text, "score", "--format", "jsonl", "--no-prior", "--rules", dir, "-")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	vs := verdicts(t, out)
 	if len(vs) != 1 || !vs[0].Alert || vs[0].Severity != "medium" || len(vs[0].Evidence) == 0 || vs[0].Evidence[0].Rule != "kraken-sighted" {
 		t.Fatalf("custom rule did not fire: %+v", vs)
+	}
+	// With the learned prior, a sea monster is no armed conflict: the
+	// rule's evidence stays in the verdict, the alert is held, and says so.
+	_, out, _ = runCLI(t, text, "score", "--format", "jsonl", "--rules", dir, "-")
+	if vs := verdicts(t, out); len(vs) != 1 || vs[0].Alert || len(vs[0].Evidence) == 0 || !strings.Contains(out, `"held":true`) {
+		t.Fatalf("the prior should hold the kraken alert and say so: %s", out)
+	}
+	// A threshold of 0 lets every rules alert through.
+	_, out, _ = runCLI(t, text, "score", "--format", "jsonl", "--prior-threshold", "0", "--rules", dir, "-")
+	if vs := verdicts(t, out); len(vs) != 1 || !vs[0].Alert {
+		t.Fatalf("--prior-threshold 0 held the alert: %s", out)
 	}
 	// Replaced, not added: the seed story no longer alerts.
 	_, out, _ = runCLI(t, "", "score", "--format", "jsonl", "--rules", dir, "../seeds/aleppo-offensive.txt")

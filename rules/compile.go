@@ -46,17 +46,25 @@ const (
 	refBoost
 )
 
-// Cue kinds, indexes of Set.cueNames.
+// Cue kinds, indexes of cueNames.
 const (
-	cueNegation = iota
-	cueDenial
-	cueHedge
-	cueHistorical
-	cueReset
+	cueNegation    = iota // "not", "never": negates a hit just after it
+	cueDenial             // "denied", "baseless": the event is said not to have happened
+	cueHedge              // "could", "may", "likely": speculation
+	cueHistorical         // "years ago", "anniversary": the past
+	cueReset              // "but", "however": a new clause starts
+	cueNPNegation         // "without": negates only the noun phrase right after it
+	cueConditional        // "if", "unless": a condition; from a sentence's start it governs all of it
+	cuePastPerfect        // "had": the verb right after it is background
+	cueThreat             // "threatened", "vowed": a threat, when an armed party makes it
+	cueActor              // "army", "president", "rebels": a party able to use force
+	cueClaim              // "reports that", "claims of": a claim a later denial answers
+	cueSpeech             // "said", "told": reported speech (its "had" is backshift, not the past)
 	numCues
 )
 
-var cueNames = [numCues]string{"negation", "denial", "hedge", "historical", "reset"}
+var cueNames = [numCues]string{"negation", "denial", "hedge", "historical", "reset", "np_negation", "conditional",
+	"past_perfect", "threat", "actor", "claim", "speech"}
 
 // cnode is a compiled condition.
 type cnode struct {
@@ -72,6 +80,8 @@ type crule struct {
 	nLeaves int
 	globals []int32 // global suppressors that apply
 	supKeys []int32 // dense suppressor key of each Unless entry
+	// supWithout is the key of each Unless entry's without-terms (-1: none).
+	supWithout []int32
 	// topOf maps each leaf to the index of the top-level "all" child that
 	// contains it (-1: none), for the proximity window.
 	topOf []int32
@@ -84,6 +94,11 @@ type compiler struct {
 	lists   map[string][]string
 	termIDs map[string]int32
 	probs   *problems
+	seen    map[termOrigin]bool
+	// listAt is where each named list was defined: a collision in a list
+	// is reported there, where the fix goes, not at every rule using it.
+	listAt map[string]termOrigin
+	inList string // the list being expanded, if any
 }
 
 func newSet() *Set {
@@ -99,7 +114,8 @@ func newSet() *Set {
 func compile(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {
 	s := newSet()
 	s.sources = sources
-	c := &compiler{s: s, lists: map[string][]string{}, termIDs: map[string]int32{}}
+	c := &compiler{s: s, lists: map[string][]string{}, termIDs: map[string]int32{}, probs: &problems{},
+		listAt: map[string]termOrigin{}}
 	var all Problems
 	lex := Lexicon{Lists: map[string][]string{}, Cues: map[string][]string{}}
 	listFile := map[string]string{}
@@ -112,6 +128,7 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 			}
 			listFile[k] = name
 			lex.Lists[k] = v
+			c.listAt[k] = termOrigin{file: name, line: f.listLines[k], field: "lists." + k}
 		}
 		lex.Suppress = append(lex.Suppress, f.lex.Suppress...)
 	}
@@ -144,8 +161,13 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 			all = append(all, c.probs.list...)
 		}
 	}
-	// Rules. Suppressor keys are dense: globals first, then each rule's.
+	// Suppressor keys are dense: globals first, then the globals'
+	// without-terms, then each rule's.
 	s.numSupKeys = int32(len(lex.Suppress))
+	s.globalWithout = make([]int32, len(lex.Suppress))
+	for gi, g := range lex.Suppress {
+		s.globalWithout[gi] = c.withoutKey(g, ref{kind: refGlobal}, "suppress", &all)
+	}
 	ids := map[string]string{}
 	for _, name := range order {
 		for _, r := range files[name].rules {
@@ -181,6 +203,7 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 				for _, t := range sup.Terms {
 					c.addTerm(t, ref{kind: refSup, rule: ri, idx: key}, sup.Line, "unless")
 				}
+				cr.supWithout = append(cr.supWithout, c.withoutKey(sup, ref{kind: refSup, rule: ri}, "unless", nil))
 			}
 			for bi, b := range r.Boosts {
 				for _, t := range b.Terms {
@@ -228,6 +251,28 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 	return s, nil
 }
 
+// withoutKey allocates a suppressor key for a suppressor's without-terms
+// and files them under it; -1 when it has none. Problems go to all when it
+// is given (globals are compiled per file), else to the current file's.
+func (c *compiler) withoutKey(sup Suppressor, r ref, field string, all *Problems) int32 {
+	if len(sup.Without) == 0 {
+		return -1
+	}
+	key := c.s.numSupKeys
+	c.s.numSupKeys++
+	r.idx = key
+	if all != nil {
+		c.probs = &problems{file: sup.File}
+	}
+	for _, t := range sup.Without {
+		c.addTerm(t, r, sup.Line, field+".without")
+	}
+	if all != nil {
+		*all = append(*all, c.probs.list...)
+	}
+	return key
+}
+
 func (c *compiler) cond(cd *Cond, cr *crule, ri int32, path string) *cnode {
 	n := &cnode{leaf: -1}
 	if len(cd.Terms) > 0 {
@@ -260,6 +305,7 @@ func (c *compiler) addTerm(t string, r ref, line int, field string) {
 			c.probs.add(line, field, "unknown list %q", t)
 			return
 		}
+		c.inList = t[1:]
 		for _, lt := range list {
 			if strings.HasPrefix(lt, "@") {
 				c.probs.add(line, field, "list %q refers to another list (%s): lists do not nest", t, lt)
@@ -267,6 +313,7 @@ func (c *compiler) addTerm(t string, r ref, line int, field string) {
 			}
 			c.addTerm(lt, r, line, field)
 		}
+		c.inList = ""
 		return
 	}
 	atoms, err := c.atoms(t)
@@ -274,6 +321,7 @@ func (c *compiler) addTerm(t string, r ref, line int, field string) {
 		c.probs.add(line, field, "term %q: %v", t, err)
 		return
 	}
+	c.recordOrigins(t, line, field)
 	key := atomsKey(atoms)
 	id, ok := c.termIDs[key]
 	if !ok {
@@ -299,6 +347,32 @@ func (c *compiler) addTerm(t string, r ref, line int, field string) {
 		}
 	}
 	c.s.termRefs[id] = append(c.s.termRefs[id], r)
+}
+
+// recordOrigins notes where each stem-matched word of a term was written,
+// for the stem-collision check (Set.Hygiene).
+func (c *compiler) recordOrigins(t string, line int, field string) {
+	if c.seen == nil {
+		c.seen = map[termOrigin]bool{}
+	}
+	for _, f := range strings.Fields(t) {
+		if strings.HasPrefix(f, "=") || strings.HasPrefix(f, "#") {
+			continue
+		}
+		for _, w := range c.words(f) {
+			if _, isNum := parseNumber([]byte(w)); isNum {
+				continue
+			}
+			o := termOrigin{word: w, term: t, file: c.probs.file, line: line, field: field}
+			if at, ok := c.listAt[c.inList]; ok && c.inList != "" {
+				o.file, o.line, o.field = at.file, at.line, at.field+" (via "+field+")"
+			}
+			if !c.seen[o] {
+				c.seen[o] = true
+				c.s.origins = append(c.s.origins, o)
+			}
+		}
+	}
 }
 
 func growTo(p [][]int32, i int) [][]int32 {

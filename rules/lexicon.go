@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/kljensen/snowball/english"
+
+	"github.com/tocsin-alerts/tocsin/rules/prior"
 )
 
 // irregular maps word forms that a suffix stemmer cannot relate to their
@@ -114,8 +116,13 @@ func prefixKey[T ~string | ~[]byte](w T) int {
 
 const prefixSpace = 27 * 27 * 27
 
-// wordInfo is what the scorer needs to know about one folded word.
-type wordInfo struct{ stem, surf, num int32 }
+// wordInfo is what the scorer needs to know about one folded word: its ids
+// in the rule set's dictionaries, its value as a number word, and its
+// feature for the learned prior.
+type wordInfo struct {
+	stem, surf, num int32
+	feat            uint32
+}
 
 // stemCache remembers word → wordInfo for one Set. Stemming costs ~1 µs a
 // word and news vocabulary is small, so after warm-up nearly every word costs
@@ -151,20 +158,21 @@ const localCacheMax = 50_000
 func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
+		tk.feat = prior.ShapeNumber
 		if id, ok := s.surfIDs[string(w)]; ok {
 			tk.surf = id
 		}
 		return
 	}
 	if wi, ok := local[string(w)]; ok {
-		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
+		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
 		if len(local) < localCacheMax && len(w) <= maxCachedWord {
 			local[string(w)] = wi
 		}
-		tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
+		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 		return
 	}
 	wi := wordInfo{stem: -1, surf: -1, num: -1}
@@ -174,15 +182,19 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 	if id, ok := s.surfIDs[string(w)]; ok {
 		wi.surf = id
 	}
+	// Every word is stemmed once (then cached): the prior reads all words,
+	// the rules only those whose prefix some term uses.
+	st := stemWord(string(w))
+	wi.feat = prior.HashWord(st)
 	if len(w) > 0 && s.prefixes[prefixKey(w)] {
-		if id, ok := s.stemIDs[stemWord(string(w))]; ok {
+		if id, ok := s.stemIDs[st]; ok {
 			wi.stem = id
 		}
 	}
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
 	}
-	tk.stem, tk.surf, tk.num = wi.stem, wi.surf, wi.num
+	tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 }
 
 // maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the

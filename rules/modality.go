@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tocsin-alerts/tocsin/rules/geo"
+)
 
 // Window sizes, in words, for modality cues. They are deliberately small:
 // a cue far from the trigger usually governs another clause.
@@ -11,42 +15,82 @@ const (
 	denialAfter      = 4 // "reports of a withdrawal were denied"
 )
 
+// modal is how a sentence presents a rule's hit: its modality, the cue that
+// decided it, and, for a hedge, whether it is a threat of force made by a
+// party able to use it (only such a hedge may become a threat alert).
+type modal struct {
+	mod    Modality
+	cue    string
+	threat bool
+}
+
 // modality classifies how the sentence presents the matched words.
-// Precedence: negated, then historical, then hedged, else asserted.
-func (s *Set) modality(sc *scratch, d *doc, c candidate) (Modality, string) {
+// Precedence: negated, then historical, then hedged, else asserted. Cues
+// relate to the hit words of the match, so that a negator, a "without" or a
+// "had" governs the word it stands before, not every word of the sentence.
+func (s *Set) modality(sc *scratch, d *doc, c candidate) modal {
 	sent := d.sents[c.sent]
+	text := func(h cueHit) string { return d.text[d.toks[h.first].start:d.toks[h.last].end] }
 	var hedge, hist string
+	threat := false
 	for _, h := range sc.cueRange(sent.first, sent.last) {
-		cue := d.text[d.toks[h.first].start:d.toks[h.last].end]
-		// A cue inside the matched words governs them: "airport could
-		// close", "troops did not withdraw".
 		inside := h.first > c.first && h.last < c.last
-		if inside && (h.kind == cueDenial || h.kind == cueNegation) {
-			return Negated, cue
-		}
-		if inside && h.kind == cueHedge && hedge == "" {
-			hedge = cue
-		}
 		switch h.kind {
 		case cueDenial:
-			if h.last < c.first && !s.resetBetween(sc, h.last, c.first) {
-				return Negated, cue
-			}
-			if h.first > c.last && h.first-c.last <= denialAfter && !clauseBreak(d, c.last, h.first) {
-				return Negated, cue
+			if inside || h.last < c.first && !s.resetBetween(sc, h.last, c.first) ||
+				h.first > c.last && !clauseBreak(d, c.last, h.first) &&
+					(h.first-c.last <= denialAfter || s.claimBefore(sc, sent.first, c.first)) {
+				// After the match: close by ("... were denied"), or as the
+				// predicate of a claim the match is the content of
+				// ("reports that tanks were massing are baseless").
+				return modal{mod: Negated, cue: text(h)}
 			}
 		case cueNegation:
-			if h.last < c.first && c.first-h.last <= negationWindow && !clauseBreak(d, h.last, c.first) {
-				return Negated, cue
+			if governsHit(d, h, c, negationWindow) {
+				return modal{mod: Negated, cue: text(h)}
+			}
+		case cueNPNegation:
+			// "without" negates its noun phrase: "seized the town without a
+			// shot" is a capture, "soldiers without insignia seized the
+			// airport" too; "without firing" negates the firing.
+			if startsHit(d, c, h.last+1) || isDeterminer(d, h.last+1) && startsHit(d, c, h.last+2) {
+				return modal{mod: Negated, cue: text(h)}
+			}
+		case cuePastPerfect:
+			// "had seized": background to the news, for the verb right
+			// after it (or after an adverb: "had already seized"). Not
+			// "had to withdraw" (an obligation), and not in reported speech,
+			// where "he said he had ordered a withdrawal" is backshift.
+			next := h.last + 1
+			if isAdverb(d, next) {
+				next++
+			}
+			if hist == "" && !isWord(d, h.last+1, "to") && startsHit(d, c, next) && !s.speechBefore(sc, sent.first, h.first) {
+				hist = text(h)
 			}
 		case cueHistorical:
 			if hist == "" && s.governs(sc, d, h, c, historicalWindow) {
-				hist = cue
+				hist = text(h)
+			}
+		case cueConditional:
+			// A condition that opens the sentence governs all of it: "If
+			// talks fail, rebels will seize the airport".
+			if h.first == sent.first && h.last < c.first || hedgeGoverns(s, sc, d, h, c, inside) {
+				if hedge == "" {
+					hedge = text(h)
+				}
 			}
 		case cueHedge:
-			if hedge == "" && h.last < c.first && c.first-h.last <= hedgeWindow &&
-				(c.first-h.last <= 2 || !clauseBreak(d, h.last, c.first)) && !s.resetBetween(sc, h.last, c.first) {
-				hedge = cue
+			if hedge == "" && hedgeGoverns(s, sc, d, h, c, inside) {
+				hedge = text(h)
+			}
+		case cueThreat:
+			if hedgeGoverns(s, sc, d, h, c, inside) {
+				if s.actorBefore(sc, d, sent, h.first) {
+					hedge, threat = text(h), true
+				} else if hedge == "" {
+					hedge = text(h)
+				}
 			}
 		}
 	}
@@ -55,11 +99,118 @@ func (s *Set) modality(sc *scratch, d *doc, c candidate) (Modality, string) {
 	}
 	switch {
 	case hist != "":
-		return Historical, hist
+		return modal{mod: Historical, cue: hist}
 	case hedge != "":
-		return Hedged, hedge
+		return modal{mod: Hedged, cue: hedge, threat: threat}
 	}
-	return Asserted, ""
+	return modal{mod: Asserted}
+}
+
+// speechBefore reports a reporting verb ("said", "told") between the
+// sentence start and token i.
+func (s *Set) speechBefore(sc *scratch, from, i int32) bool {
+	for _, h := range sc.cueRange(from, i) {
+		if h.kind == cueSpeech {
+			return true
+		}
+	}
+	return false
+}
+
+// isAdverb: an -ly word or a few short adverbs, between "had" and its verb.
+func isAdverb(d *doc, i int32) bool {
+	if i < 0 || int(i) >= len(d.toks) {
+		return false
+	}
+	tk := d.toks[i]
+	w := strings.ToLower(d.text[tk.start:tk.end])
+	switch w {
+	case "already", "just", "since", "also", "once", "long", "not", "never", "previously", "earlier":
+		return true
+	}
+	return len(w) > 4 && strings.HasSuffix(w, "ly")
+}
+
+// claimBefore reports a claim noun ("reports that", "claims of") between
+// the sentence start and token i.
+func (s *Set) claimBefore(sc *scratch, from, i int32) bool {
+	for _, h := range sc.cueRange(from, i) {
+		if h.kind == cueClaim {
+			return true
+		}
+	}
+	return false
+}
+
+// hedgeGoverns: a hedge cue inside the match, or before it within
+// hedgeWindow in the same clause.
+func hedgeGoverns(s *Set, sc *scratch, d *doc, h cueHit, c candidate, inside bool) bool {
+	if inside {
+		return true
+	}
+	return h.last < c.first && c.first-h.last <= hedgeWindow &&
+		(c.first-h.last <= 2 || !clauseBreak(d, h.last, c.first)) && !s.resetBetween(sc, h.last, c.first)
+}
+
+// governsHit reports a cue that stands before one of the match's hit words
+// within window words, in the same clause.
+func governsHit(d *doc, h cueHit, c candidate, window int32) bool {
+	for _, hit := range c.hits {
+		if hit.first > h.last && hit.first-h.last <= window && !clauseBreak(d, h.last, hit.first) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsHit reports whether one of the match's hit words starts at token i.
+func startsHit(d *doc, c candidate, i int32) bool {
+	for _, hit := range c.hits {
+		if hit.first == i {
+			return true
+		}
+	}
+	return false
+}
+
+func isWord(d *doc, i int32, w string) bool {
+	if i < 0 || int(i) >= len(d.toks) {
+		return false
+	}
+	tk := d.toks[i]
+	return strings.EqualFold(d.text[tk.start:tk.end], w)
+}
+
+// isDeterminer: "a", "the", "any"... between "without" and its noun.
+func isDeterminer(d *doc, i int32) bool {
+	for _, w := range [...]string{"a", "an", "the", "any", "its", "their", "his", "her", "much", "further"} {
+		if isWord(d, i, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// actorBefore reports a party able to use force named in the sentence
+// before token i: an actor cue ("the army", "the president", "rebels") or a
+// state (a country or capital standing for its government: "Russia warned",
+// "Tehran vowed").
+func (s *Set) actorBefore(sc *scratch, d *doc, sent sentSpan, i int32) bool {
+	for _, h := range sc.cueRange(sent.first, i) {
+		if h.kind == cueActor {
+			return true
+		}
+	}
+	if s.gaz == nil || i <= sent.first {
+		return false
+	}
+	limit := int(d.toks[i].start - sent.start)
+	for _, m := range sc.placesIn(s.gaz, d, d.toks[i].sent) {
+		if m.Start < limit && (m.Place.Kind == geo.Country || m.Place.Capital) {
+			return true
+		}
+	}
+	return false
 }
 
 // governs reports whether a cue applies to the match: before it in the

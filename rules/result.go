@@ -81,6 +81,10 @@ type Result struct {
 	// did this not fire?".
 	Suppressed   []Evidence `json:"suppressed,omitempty"`
 	RulesVersion string     `json:"rules_version"`
+	// Prior is the learned conflict-context prior's part: its probability,
+	// the combination with the rules' evidence, and the words that moved it
+	// (nil when the prior is off).
+	Prior *PriorPart `json:"prior,omitempty"`
 	// SecondOpinion records a model's second opinion on a borderline verdict
 	// and how it was combined with the rules' (set by the service, not by
 	// Score): both opinions, in words.

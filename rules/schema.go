@@ -62,9 +62,13 @@ type Suppressor struct {
 	// the terms occur in scope. It expresses required context ("only count
 	// an evacuation when the report shows violence").
 	Absent bool
-	Why    string
-	File   string
-	Line   int
+	// Without names terms that, when any occurs in the same scope, keep
+	// the suppressor from applying: a cause that looks across the report
+	// ("a mine blast, a stampede or a crash is named, and no attacker").
+	Without []string
+	Why     string
+	File    string
+	Line    int
 }
 
 // Boost raises a hit's severity when its sentence (or report) shows more
@@ -110,8 +114,10 @@ var (
 	supScopes    = map[string]bool{"sentence": true, "paragraph": true, "report": true, "title": true}
 	actions      = map[string]Action{"keep": Keep, "drop": Drop, "downgrade": Downgrade, "contest": Contest}
 	modalityKeys = map[string]Modality{"negated": Negated, "hedged": Hedged, "historical": Historical}
-	cueKinds     = map[string]bool{"negation": true, "denial": true, "hedge": true, "historical": true, "reset": true}
-	boostIfs     = map[string]bool{"capital": true, "major_city": true}
+	cueKinds     = map[string]bool{"negation": true, "denial": true, "hedge": true, "historical": true, "reset": true,
+		"np_negation": true, "conditional": true, "past_perfect": true, "threat": true, "actor": true, "claim": true,
+		"speech": true}
+	boostIfs = map[string]bool{"capital": true, "major_city": true}
 )
 
 // parseFile parses one rule file. It returns every problem it finds.
@@ -172,7 +178,8 @@ func parseFile(name string, data []byte) (*file, Problems) {
 			eachKey(p, v, "cues", func(kind string, kn, lv *yaml.Node) {
 				f.cueLines[kind] = kn.Line
 				if !cueKinds[kind] {
-					p.add(kn.Line, "cues."+kind, "unknown cue kind (want negation, denial, hedge, historical or reset)")
+					p.add(kn.Line, "cues."+kind, "unknown cue kind (want negation, denial, hedge, historical, reset, "+
+						"np_negation, conditional, past_perfect, threat, actor, claim or speech)")
 					return
 				}
 				f.lex.Cues[kind] = termList(p, lv, "cues."+kind)
@@ -385,12 +392,17 @@ func parseSuppressors(p *problems, n *yaml.Node, path string) []Suppressor {
 				s.Absent = boolean(p, v, fp)
 			case "why":
 				s.Why = scalar(p, v, fp)
+			case "without":
+				s.Without = termList(p, v, fp)
 			default:
-				p.add(k.Line, fp, "unknown field (want id, terms, scope, action, min, absent or why)")
+				p.add(k.Line, fp, "unknown field (want id, terms, scope, action, min, absent, without or why)")
 			}
 		})
 		if len(s.Terms) == 0 {
 			p.add(item.Line, ip+".terms", "required")
+		}
+		if s.Absent && len(s.Without) > 0 {
+			p.add(item.Line, ip+".without", "not with absent: true (without qualifies terms that are present)")
 		}
 		out = append(out, s)
 	}

@@ -45,6 +45,11 @@ type scratch struct {
 	finder geo.Finder
 	// places caches gazetteer mentions per sentence for one call.
 	places map[int32][]geo.Mention
+	// feats and featAt are the prior's features and the token each came
+	// from (negative: a word pair ending at that token).
+	feats  []uint32
+	featAt []int32
+	seen   []uint64 // Dim-bit set for deduplicating features, kept cleared
 }
 
 // resetSup clears the suppressor buckets and memoised counts of the
@@ -104,6 +109,7 @@ func (s *Set) putScratch(sc *scratch) {
 	if cap(sc.lx.toks) > 1<<16 { // do not keep huge buffers after a 10 MB report
 		sc.lx.toks = nil
 		sc.lx.sents = nil
+		sc.feats, sc.featAt = nil, nil
 	}
 	sc.lx.text = "" // do not pin the report's text in the pool
 	clear(sc.places)
@@ -132,8 +138,19 @@ func (s *Set) Score(r report.Report) Result {
 // scoreWith scores with the given working memory: pooled in Score, fresh in
 // the tests that prove no state survives from one call to the next.
 func (s *Set) scoreWith(sc *scratch, r report.Report) Result {
-	r = r.Sanitize()
+	d := s.prepare(sc, r)
+	s.match(sc, &d)
+	res := s.evaluate(sc, &d)
+	if s.prior != nil {
+		s.applyPrior(sc, &d, &res)
+	}
+	res.RulesVersion = s.version
+	return res
+}
 
+// prepare sanitizes and tokenizes a report into the scratch's buffers.
+func (s *Set) prepare(sc *scratch, r report.Report) doc {
+	r = r.Sanitize()
 	d := doc{text: r.Text}
 	if r.Title != "" {
 		d.text = r.Title + "\n\n" + r.Text
@@ -148,11 +165,7 @@ func (s *Set) scoreWith(sc *scratch, r report.Report) Result {
 	d.toks, d.sents = sc.lx.toks, sc.lx.sents
 	markNonCounts(&d)
 	d.refYear = refYear(r.Published, d.toks)
-
-	s.match(sc, &d)
-	res := s.evaluate(sc, &d)
-	res.RulesVersion = s.version
-	return res
+	return d
 }
 
 func refYear(published time.Time, toks []token) int {
@@ -252,10 +265,13 @@ func atomMatches(a atom, tk *token) bool {
 	}
 }
 
-// candidate is one place where a rule's condition holds.
+// candidate is one place where a rule's condition holds: its span, its
+// sentence, and the leaf hits that make it (modality cues relate to those
+// words, not to the whole span).
 type candidate struct {
 	first, last int32
 	sent        int32
+	hits        []leafHit
 }
 
 // evaluate turns hits into evidence and the report verdict.
@@ -382,7 +398,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 		if !ok {
 			continue
 		}
-		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent})
+		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent, hits: group})
 	}
 	return out
 }
@@ -621,6 +637,9 @@ type reason struct {
 	sup     *Suppressor
 	example string
 	action  Action
+	// speculation: a hedge that is no threat by an armed party, dropped
+	// rather than downgraded.
+	speculation bool
 }
 
 const (
@@ -630,6 +649,10 @@ const (
 
 func (r reason) String() string {
 	if r.kind == reasonModality {
+		if r.speculation {
+			return string(r.mod) + " by " + quote(r.cue) + " → " + string(r.action) +
+				" (speculation or a condition, not a threat by a party able to use force)"
+		}
 		return string(r.mod) + " by " + quote(r.cue) + " → " + string(r.action)
 	}
 	name := r.sup.ID
@@ -654,25 +677,32 @@ func (r reason) String() string {
 func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (Evidence, bool) {
 	var reasons [8]reason
 	rs := reasons[:0]
-	mod, cue := s.modality(sc, d, c)
+	m := s.modality(sc, d, c)
+	mod := m.mod
 	action := Keep
 	if mod != Asserted {
 		action = defaultModalityAction(mod)
 		if a, ok := cr.Modality[mod]; ok {
 			action = a
 		}
-		rs = append(rs, reason{kind: reasonModality, mod: mod, cue: cue, action: action})
+		speculation := false
+		if mod == Hedged && action == Downgrade && !m.threat {
+			// Only a threat of force by a party able to use it becomes a
+			// threat alert; speculation and conditions are not news.
+			action, speculation = Drop, true
+		}
+		rs = append(rs, reason{kind: reasonModality, mod: mod, cue: m.cue, action: action, speculation: speculation})
 	}
 	for si := range cr.Unless {
 		sup := &cr.Unless[si]
-		if ex, ok := s.suppressed(sc, d, c, cr.supKeys[si], sup); ok {
+		if ex, ok := s.suppressed(sc, d, c, cr.supKeys[si], cr.supWithout[si], sup); ok {
 			action = stronger(action, sup.Action)
 			rs = append(rs, reason{kind: reasonSup, sup: sup, example: ex})
 		}
 	}
 	for _, gi := range cr.globals {
 		sup := &s.lexicon.Suppress[gi]
-		if ex, ok := s.suppressed(sc, d, c, gi, sup); ok {
+		if ex, ok := s.suppressed(sc, d, c, gi, s.globalWithout[gi], sup); ok {
 			action = stronger(action, sup.Action)
 			rs = append(rs, reason{kind: reasonSup, sup: sup, example: ex})
 		}
@@ -759,9 +789,10 @@ func quote(s string) string {
 }
 
 // suppressed reports whether a suppressor applies to a candidate: at least
-// Min distinct suppressor terms in its scope (or, with Absent, fewer). It
-// returns an example of the words found, for the explanation.
-func (s *Set) suppressed(sc *scratch, d *doc, c candidate, key int32, sup *Suppressor) (string, bool) {
+// Min distinct suppressor terms in its scope (or, with Absent, fewer), and
+// none of its without-terms there (withoutKey -1: it has none). It returns
+// an example of the words found, for the explanation.
+func (s *Set) suppressed(sc *scratch, d *doc, c candidate, key, withoutKey int32, sup *Suppressor) (string, bool) {
 	sent := d.sents[c.sent]
 	lo, hi := int32(0), int32(len(d.toks))
 	switch sup.Scope {
@@ -804,6 +835,9 @@ func (s *Set) suppressed(sc *scratch, d *doc, c candidate, key int32, sup *Suppr
 	}
 	if len(seen) < sup.Min {
 		return "", false
+	}
+	if withoutKey >= 0 && len(sc.supRange(withoutKey, lo, hi)) > 0 {
+		return "", false // a cause that rules this context out is present
 	}
 	last := min(int(example)+len(s.terms[exTerm].atoms)-1, len(d.toks)-1)
 	return d.text[d.toks[example].start:d.toks[last].end], true

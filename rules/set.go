@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
+	"github.com/tocsin-alerts/tocsin/rules/prior"
 	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
@@ -26,8 +27,11 @@ type Set struct {
 	disabled []*Rule
 	lexicon  Lexicon
 	cats     vocab.Categories
-	sources  map[string][]byte
-	order    []string
+	// origins are the stem-matched words of every term and where they
+	// were written, for Hygiene.
+	origins []termOrigin
+	sources map[string][]byte
+	order   []string
 
 	terms    []cterm
 	termRefs [][]ref
@@ -41,16 +45,26 @@ type Set struct {
 	// numSupKeys counts suppressors (global and per rule); hits are
 	// bucketed by this dense key so no per-call sort is needed.
 	numSupKeys int32
+	// globalWithout is the key of each global suppressor's without-terms
+	// (-1: none).
+	globalWithout []int32
 
-	gaz  *geo.Gazetteer
-	pool sync.Pool // *scratch
+	gaz *geo.Gazetteer
+	// prior is the learned conflict-context model (nil: off) and
+	// priorThreshold the combined probability an alert needs.
+	prior          *prior.Model
+	priorThreshold float64
+	pool           sync.Pool // *scratch
 }
 
 // Option configures loading.
 type Option func(*options)
 
 type options struct {
-	gaz *geo.Gazetteer
+	gaz            *geo.Gazetteer
+	prior          *prior.Model
+	priorThreshold float64
+	priorSet       bool
 }
 
 // WithGazetteer shares one gazetteer across loads. Building one costs tens of
@@ -175,8 +189,19 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 		o.gaz = g
 	}
 	s.gaz = o.gaz
+	if !o.priorSet {
+		m, err := prior.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		o.prior, o.priorThreshold = m, DefaultPriorThreshold
+	}
+	s.prior, s.priorThreshold = o.prior, o.priorThreshold
 	return s, nil
 }
+
+// Prior returns the learned prior in use (nil: off) and its threshold.
+func (s *Set) Prior() (*prior.Model, float64) { return s.prior, s.priorThreshold }
 
 func dedupe(ps Problems) Problems {
 	out := ps[:0]

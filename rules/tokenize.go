@@ -15,9 +15,12 @@ type token struct {
 	stem       int32 // stem id in the set's dictionary, or -1 when no term uses it
 	surf       int32 // exact-surface id, or -1
 	num        int32 // numeric value for numbers and number words, or -1
-	sent       int32 // sentence index
-	para       int32 // paragraph index
-	upper      bool  // first letter is upper-case
+	// feat is the prior's feature for the word: the hash of its stem, or
+	// prior.ShapeNumber for a number in digits.
+	feat  uint32
+	sent  int32 // sentence index
+	para  int32 // paragraph index
+	upper bool  // first letter is upper-case
 }
 
 // sentSpan is a sentence: bytes [start, end) of the scored string and its tokens
@@ -343,4 +346,39 @@ func foldWord(dst []byte, s string) []byte {
 		}
 	}
 	return dst
+}
+
+// FoldedToken is one word of a text as terms and text are compared
+// (lower-cased, without diacritics or a possessive "'s"), with whether it
+// was capitalised inside a sentence (a name, not a sentence's first word).
+type FoldedToken struct {
+	Word      string
+	NameLike  bool // capitalised, and not the first word of its sentence
+	SentStart bool
+}
+
+// FoldedTokens returns the words of a text, numbers left out. It is for
+// corpus statistics (the word table the rule linter reads).
+func FoldedTokens(text string) []FoldedToken {
+	lx := lexer{text: text}
+	lx.tokenize()
+	out := make([]FoldedToken, 0, len(lx.toks))
+	var buf []byte
+	for i, tk := range lx.toks {
+		raw := text[tk.start:tk.end]
+		if _, isNum := parseNumber([]byte(raw)); isNum {
+			continue
+		}
+		ascii := true
+		for j := 0; j < len(raw); j++ {
+			if raw[j] >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+		}
+		buf = normalizeWord(buf[:0], raw, ascii)
+		start := i == 0 || lx.toks[i-1].sent != tk.sent
+		out = append(out, FoldedToken{Word: string(buf), NameLike: tk.upper && !start, SentStart: start})
+	}
+	return out
 }
