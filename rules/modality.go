@@ -230,8 +230,15 @@ func pastYear(d *doc, c candidate) string {
 		return ""
 	}
 	sent := d.sents[c.sent]
+	heading := headingEnd(d, sent)
 	for i := sent.first; i < sent.last; i++ {
 		if !isYear(d, int(i)) || int(d.toks[i].num) >= d.refYear {
+			continue
+		}
+		// A topic heading ("2010–2011 Ivorian crisis: heavy fighting ...")
+		// names a story, not a time; nor does a year opening a range
+		// that reaches the report's own year.
+		if i < heading && c.first >= heading || yearRangeTo(d, i) >= d.refYear {
 			continue
 		}
 		// "In 2016, Assad regained Aleppo ...": a year that opens the
@@ -255,6 +262,34 @@ func pastYear(d *doc, c candidate) string {
 		}
 	}
 	return ""
+}
+
+// headingEnd returns the first token after a topic heading that opens the
+// sentence ("2011 Libyan civil war: ..."): a few words ending in a colon.
+// It returns the sentence's first token when there is none.
+func headingEnd(d *doc, sent sentSpan) int32 {
+	for i := sent.first; i < sent.last-1 && i < sent.first+8; i++ {
+		if strings.Contains(d.text[d.toks[i].end:d.toks[i+1].start], ":") {
+			return i + 1
+		}
+	}
+	return sent.first
+}
+
+// yearRangeTo returns the year a range starting at token i ends at
+// ("2010–2011", "2010-11"), or 0.
+func yearRangeTo(d *doc, i int32) int {
+	if int(i)+1 >= len(d.toks) || !strings.ContainsAny(d.text[d.toks[i].end:d.toks[i+1].start], "-–—") {
+		return 0
+	}
+	next := d.toks[i+1]
+	switch {
+	case isYear(d, int(i)+1):
+		return int(next.num)
+	case next.end-next.start == 2 && next.num >= 0:
+		return int(d.toks[i].num)/100*100 + int(next.num)
+	}
+	return 0
 }
 
 // resetBetween reports a clause reset ("but", "however") between two tokens.

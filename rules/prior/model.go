@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
+	"sort"
 )
 
 // Dim is the number of hash buckets: 2^18 keeps collisions rare for news
@@ -31,22 +33,31 @@ type Model struct {
 	Combine Combination
 }
 
-// Combination turns (model log-odds, rule severity) into the log-odds that
-// an alert is a real escalation: Slope*logit(p) + Credit[severity] +
-// Intercept.
+// Combination turns (model log-odds, rule evidence) into the log-odds that
+// an alert is a real escalation: Slope*logit(p) + Intercept +
+// Credit[severity] + the credit of each rule that kept evidence. A rule's
+// credit is how much more (or less) often its evidence was right than its
+// severity alone says, learned from held-out predictions; a rule the model
+// never saw (an admin's own) has none and is judged by its severity.
 type Combination struct {
 	Slope     float32
 	Intercept float32
 	Credit    [5]float32
+	Rules     map[string]float32
 }
 
-// LogOdds returns the combined log-odds for a model log-odds and the
-// severity level (0 none … 4 critical) of the rules' strongest evidence.
-func (c Combination) LogOdds(modelLogit float64, severity int) float64 {
+// LogOdds returns the combined log-odds for a model log-odds, the severity
+// level (0 none … 4 critical) of the rules' strongest evidence and the
+// rules that kept evidence.
+func (c Combination) LogOdds(modelLogit float64, severity int, rules []string) float64 {
 	if severity < 0 || severity >= len(c.Credit) {
 		severity = 0
 	}
-	return float64(c.Slope)*modelLogit + float64(c.Credit[severity]) + float64(c.Intercept)
+	z := float64(c.Slope)*modelLogit + float64(c.Credit[severity]) + float64(c.Intercept)
+	for _, r := range rules {
+		z += float64(c.Rules[r])
+	}
+	return z
 }
 
 // Weight returns the weight of a feature bucket.
@@ -85,8 +96,9 @@ func Builtin() (*Model, error) {
 }
 
 // The file format, little-endian: magic "TCSNPRI1", version string (uint16
-// length + bytes), scale, bias, combination (7 float32), Dim int8 weights,
-// CRC-32 of everything before it.
+// length + bytes), scale, bias, combination (7 float32, then a uint16
+// count of rule credits, each a uint8-length id and a float32, ids sorted),
+// Dim int8 weights, CRC-32 of everything before it.
 const magic = "TCSNPRI1"
 
 // Encode serialises the model.
@@ -99,6 +111,17 @@ func (m *Model) Encode() []byte {
 		_ = binary.Write(&b, binary.LittleEndian, f)
 	}
 	_ = binary.Write(&b, binary.LittleEndian, m.Combine.Credit)
+	ids := make([]string, 0, len(m.Combine.Rules))
+	for id := range m.Combine.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	_ = binary.Write(&b, binary.LittleEndian, uint16(len(ids)))
+	for _, id := range ids {
+		b.WriteByte(byte(len(id)))
+		b.WriteString(id)
+		_ = binary.Write(&b, binary.LittleEndian, m.Combine.Rules[id])
+	}
 	for _, q := range m.q {
 		b.WriteByte(byte(q))
 	}
@@ -132,6 +155,26 @@ func Decode(data []byte) (*Model, error) {
 	}
 	if err := binary.Read(r, binary.LittleEndian, &m.Combine.Credit); err != nil {
 		return nil, fmt.Errorf("prior model header: %w", err)
+	}
+	var nr uint16
+	if err := binary.Read(r, binary.LittleEndian, &nr); err != nil {
+		return nil, fmt.Errorf("prior model rule credits: %w", err)
+	}
+	m.Combine.Rules = make(map[string]float32, nr)
+	for range nr {
+		l, err := r.ReadByte()
+		if err != nil {
+			return nil, fmt.Errorf("prior model rule credits: %w", err)
+		}
+		id := make([]byte, l)
+		if _, err := io.ReadFull(r, id); err != nil {
+			return nil, fmt.Errorf("prior model rule credits: %w", err)
+		}
+		var v float32
+		if err := binary.Read(r, binary.LittleEndian, &v); err != nil {
+			return nil, fmt.Errorf("prior model rule credits: %w", err)
+		}
+		m.Combine.Rules[string(id)] = v
 	}
 	if r.Len() != Dim {
 		return nil, fmt.Errorf("prior model has %d weights, want %d", r.Len(), Dim)

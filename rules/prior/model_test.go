@@ -16,14 +16,16 @@ func TestShapeConstants(t *testing.T) {
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	w := &Weights{W: make([]float64, Dim), Bias: -1.25}
 	w.W[7], w.W[Dim-1], w.W[12345] = 2.5, -3.0, 0.4
-	comb := Combination{Slope: 0.9, Intercept: -0.2, Credit: [5]float32{0, 0.1, 0.5, 1.5, 2.5}}
+	comb := Combination{Slope: 0.9, Intercept: -0.2, Credit: [5]float32{0, 0.1, 0.5, 1.5, 2.5},
+		Rules: map[string]float32{"air-strike": 0.75, "armed-attack": -0.5}}
 	m := Quantize("test-v1", w, comb)
 	data := m.Encode()
 	back, err := Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Version != "test-v1" || back.Combine != comb || back.Bias() != float32(-1.25) {
+	if back.Version != "test-v1" || back.Combine.Slope != comb.Slope || back.Combine.Credit != comb.Credit ||
+		len(back.Combine.Rules) != 2 || back.Combine.Rules["air-strike"] != 0.75 || back.Bias() != float32(-1.25) {
 		t.Fatalf("header lost: %+v", back)
 	}
 	if got := back.Weight(Dim - 1); got != -3.0 {

@@ -3,6 +3,7 @@ package prior
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 )
 
 // Example is one training item: its hashed features, a target probability
@@ -85,36 +86,62 @@ func Quantize(version string, w *Weights, comb Combination) *Model {
 }
 
 // CombineExample is one labelled report the rules alerted on: the model's
-// held-out log-odds for it, the rules' severity level and the truth.
+// held-out log-odds for it, the rules' severity level, the rules that kept
+// evidence, and the truth.
 type CombineExample struct {
 	ModelLogit float64
 	Severity   int
+	Rules      []string
 	Escalation bool
 	Weight     float64
 }
 
+// combineRidge keeps credits near zero unless the data insist: a severity
+// or a rule seen in a handful of alerts cannot swing the decision.
+const combineRidge = 1.0
+
 // FitCombination fits the calibration that combines the model's log-odds
-// with the rules' severity: logistic regression of the truth on
-// [logit, one-hot severity], by Newton's method (six parameters), with a
-// small ridge so that a severity seen rarely keeps a credit near zero.
+// with the rules' evidence: logistic regression of the truth on [logit,
+// one-hot severity, one indicator per rule, intercept], by Newton's method,
+// with a ridge on every credit (not on the slope and intercept).
 func FitCombination(ex []CombineExample) Combination {
-	const k = 6 // slope, credit low..critical (4), intercept
-	feat := func(e CombineExample) [k]float64 {
-		var x [k]float64
+	ruleIdx := map[string]int{}
+	var ruleIDs []string
+	for _, e := range ex {
+		for _, r := range e.Rules {
+			if _, ok := ruleIdx[r]; !ok {
+				ruleIdx[r] = -1
+				ruleIDs = append(ruleIDs, r)
+			}
+		}
+	}
+	sort.Strings(ruleIDs)
+	for i, r := range ruleIDs {
+		ruleIdx[r] = 6 + i
+	}
+	k := 6 + len(ruleIDs) // slope, credit low..critical (4), intercept, rules
+	feat := func(e CombineExample, x []float64) {
+		clear(x)
 		x[0] = e.ModelLogit
 		if e.Severity >= 1 && e.Severity <= 4 {
 			x[e.Severity] = 1
 		}
 		x[5] = 1
-		return x
+		for _, r := range e.Rules {
+			x[ruleIdx[r]] = 1
+		}
 	}
-	beta := [k]float64{1, 0, 0, 0, 0, 0}
-	const ridge = 1.0
+	beta := make([]float64, k)
+	beta[0] = 1
+	x := make([]float64, k)
 	for range 50 {
-		var grad [k]float64
-		var hess [k][k]float64
+		grad := make([]float64, k)
+		hess := make([][]float64, k)
+		for i := range hess {
+			hess[i] = make([]float64, k)
+		}
 		for _, e := range ex {
-			x := feat(e)
+			feat(e, x)
 			z := 0.0
 			for i := range k {
 				z += beta[i] * x[i]
@@ -125,31 +152,42 @@ func FitCombination(ex []CombineExample) Combination {
 				y = 1
 			}
 			for i := range k {
+				if x[i] == 0 {
+					continue
+				}
 				grad[i] += e.Weight * (p - y) * x[i]
 				for j := range k {
 					hess[i][j] += e.Weight * p * (1 - p) * x[i] * x[j]
 				}
 			}
 		}
-		for i := 1; i < 5; i++ { // ridge on the credits only
-			grad[i] += ridge * beta[i]
-			hess[i][i] += ridge
+		for i := 1; i < k; i++ {
+			if i == 5 {
+				hess[i][i] += 1e-6
+				continue
+			}
+			grad[i] += combineRidge * beta[i]
+			hess[i][i] += combineRidge
 		}
 		hess[0][0] += 1e-6
-		hess[5][5] += 1e-6
 		step := solve(hess, grad)
 		for i := range k {
 			beta[i] -= step[i]
 		}
 	}
-	return Combination{Slope: float32(beta[0]), Intercept: float32(beta[5]),
-		Credit: [5]float32{0, float32(beta[1]), float32(beta[2]), float32(beta[3]), float32(beta[4])}}
+	c := Combination{Slope: float32(beta[0]), Intercept: float32(beta[5]),
+		Credit: [5]float32{0, float32(beta[1]), float32(beta[2]), float32(beta[3]), float32(beta[4])},
+		Rules:  map[string]float32{}}
+	for _, r := range ruleIDs {
+		c.Rules[r] = float32(beta[ruleIdx[r]])
+	}
+	return c
 }
 
 // solve solves a small dense system by Gaussian elimination with partial
-// pivoting.
-func solve[A ~[6][6]float64, B ~[6]float64](a A, b B) [6]float64 {
-	const n = 6
+// pivoting (it changes a and b).
+func solve(a [][]float64, b []float64) []float64 {
+	n := len(b)
 	for c := range n {
 		p := c
 		for r := c + 1; r < n; r++ {
@@ -170,7 +208,7 @@ func solve[A ~[6][6]float64, B ~[6]float64](a A, b B) [6]float64 {
 			b[r] -= f * b[c]
 		}
 	}
-	var x [6]float64
+	x := make([]float64, n)
 	for r := n - 1; r >= 0; r-- {
 		s := b[r]
 		for k := r + 1; k < n; k++ {

@@ -49,7 +49,7 @@ func evaluate(items []item, oof map[int]float64) evaluation {
 
 // combined prints alert precision and recall of the rules alone and of the
 // rules with the prior, on held-out hand-labelled items.
-func (evaluation) combined(w io.Writer, items []item, oof map[int]float64, comb prior.Combination, threshold float64) {
+func (evaluation) combined(w io.Writer, items []item, oof map[int]float64, combs []prior.Combination, threshold float64) {
 	type pr struct{ tp, fp, fn int }
 	rulesOnly, both := map[string]*pr{}, map[string]*pr{}
 	var order []string
@@ -62,7 +62,7 @@ func (evaluation) combined(w io.Writer, items []item, oof map[int]float64, comb 
 			order = append(order, it.group)
 		}
 		y := it.target == 1
-		keep := it.ruleAlert && prior.Sigmoid(comb.LogOdds(oof[i], it.severity)) >= threshold
+		keep := it.ruleAlert && prior.Sigmoid(combs[it.fold].LogOdds(oof[i], it.severity, it.rules)) >= threshold
 		for _, c := range []struct {
 			m     *pr
 			alert bool
@@ -119,12 +119,12 @@ func auc(scores []float64, labels []bool) float64 {
 
 // listMistakes prints the hand-labelled items the combination gets wrong on
 // held-out predictions: escalations it holds back, false alarms it keeps.
-func listMistakes(w io.Writer, items []item, oof map[int]float64, comb prior.Combination, threshold float64) {
+func listMistakes(w io.Writer, items []item, oof map[int]float64, combs []prior.Combination, threshold float64) {
 	for i, it := range items {
 		if !it.exact || !it.ruleAlert || it.group == "portal-weak" {
 			continue
 		}
-		pc := prior.Sigmoid(comb.LogOdds(oof[i], it.severity))
+		pc := prior.Sigmoid(combs[it.fold].LogOdds(oof[i], it.severity, it.rules))
 		y := it.target == 1
 		switch {
 		case y && pc < threshold:

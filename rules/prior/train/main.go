@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/tocsin-alerts/tocsin/report"
@@ -83,6 +84,7 @@ type item struct {
 	// rule verdict without the prior
 	ruleAlert bool
 	severity  int
+	rules     []string // rules that kept escalation evidence
 }
 
 func run(o options, w io.Writer) error {
@@ -98,16 +100,23 @@ func run(o options, w io.Writer) error {
 	fmt.Fprintf(w, "training %s on %d items (%s)\n", version, len(items), countGroups(items))
 	oof := crossValidate(items, o)
 	report := evaluate(items, oof)
-	comb := prior.FitCombination(combineExamples(items, oof))
+	comb := prior.FitCombination(combineExamples(items, oof, -1))
 	fmt.Fprintf(w, "combination: %.3f*logit(p) %+.3f, credit by severity low %+.2f medium %+.2f high %+.2f critical %+.2f\n",
 		comb.Slope, comb.Intercept, comb.Credit[1], comb.Credit[2], comb.Credit[3], comb.Credit[4])
-	report.combined(w, items, oof, comb, rules.DefaultPriorThreshold)
+	fmt.Fprintf(w, "rule credits: %s\n", ruleCredits(comb))
+	// Nested: each fold's items are judged by a combination fitted
+	// without them, so the figures below are held out twice over.
+	combs := make([]prior.Combination, o.folds)
+	for k := range o.folds {
+		combs[k] = prior.FitCombination(combineExamples(items, oof, k))
+	}
+	report.combined(w, items, oof, combs, rules.DefaultPriorThreshold)
 	if o.verbose {
-		for _, t := range []float64{0.2, 0.3, 0.4, 0.6} {
+		for _, t := range []float64{0.3, 0.4, 0.6} {
 			fmt.Fprintf(w, "at threshold %.1f:\n", t)
-			report.combined(w, items, oof, comb, t)
+			report.combined(w, items, oof, combs, t)
 		}
-		listMistakes(w, items, oof, comb, rules.DefaultPriorThreshold)
+		listMistakes(w, items, oof, combs, rules.DefaultPriorThreshold)
 	}
 	final := prior.Fit(examples(items, -1), o.train)
 	m := prior.Quantize(version, final, comb)
@@ -252,7 +261,7 @@ func newItem(set *rules.Set, l report.Labelled, group string, target float64, ex
 		text = text[:110]
 	}
 	return item{id: l.ID, text: text, group: group, feats: set.PriorFeatures(l.Report), target: target, exact: exact,
-		weight: weight, ruleAlert: res.Alert, severity: int(res.Severity)}
+		weight: weight, ruleAlert: res.Alert, severity: int(res.Severity), rules: rules.EscalationRules(res)}
 }
 
 // foldOf assigns a hand-labelled item to a fold by a hash of its id, so
@@ -291,15 +300,31 @@ func crossValidate(items []item, o options) map[int]float64 {
 	return oof
 }
 
-func combineExamples(items []item, oof map[int]float64) []prior.CombineExample {
+// combineExamples are the alerting hand-labelled items with their held-out
+// log-odds, leaving out one fold (-1: none).
+func combineExamples(items []item, oof map[int]float64, leaveOut int) []prior.CombineExample {
 	var out []prior.CombineExample
 	for i, it := range items {
-		if !it.exact || !it.ruleAlert {
+		if !it.exact || !it.ruleAlert || it.fold == leaveOut {
 			continue
 		}
-		out = append(out, prior.CombineExample{ModelLogit: oof[i], Severity: it.severity, Escalation: it.target == 1, Weight: 1})
+		out = append(out, prior.CombineExample{ModelLogit: oof[i], Severity: it.severity, Rules: it.rules,
+			Escalation: it.target == 1, Weight: 1})
 	}
 	return out
+}
+
+func ruleCredits(c prior.Combination) string {
+	ids := make([]string, 0, len(c.Rules))
+	for id := range c.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%s %+.2f", id, c.Rules[id]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func countGroups(items []item) string {
