@@ -67,6 +67,16 @@ func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string
 	} else {
 		res.Severity = SevNone
 	}
+}
+
+// locate sets the verdict's place. Only a verdict that alerts or carries
+// de-escalation evidence (which resolves incidents by place) needs one, and
+// scanning sentences for places is a sixth of the cost of scoring: a quiet
+// report has no location.
+func (s *Set) locate(sc *scratch, d *doc, res *Result) {
+	if !res.Alert && !slices.ContainsFunc(res.Evidence, func(ev Evidence) bool { return ev.Category == string(vocab.DeEscalation) }) {
+		return
+	}
 	if p := s.location(sc, d, res.Evidence); p != nil {
 		res.Location = p.String()
 		res.CountryCode = p.CountryCode
@@ -104,9 +114,12 @@ func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 		}
 	}
 	seen := map[int32]bool{}
-	for _, ev := range evidence {
+	for _, ev := range evidence { // sorted most severe first
 		if seen[ev.sent] {
 			continue
+		}
+		if len(seen) == maxLocationSentences {
+			break // the most severe evidence names the main place; the rest is detail
 		}
 		seen[ev.sent] = true
 		// The most severe evidence names the main place.
@@ -209,6 +222,11 @@ func actorCompound(text string, end int) bool {
 	}
 	return false
 }
+
+// maxLocationSentences is how many evidence sentences (most severe first)
+// the location weighs. Scanning a sentence for places is the dearest step
+// of scoring, and a report's fifth piece of evidence rarely moves its place.
+const maxLocationSentences = 4
 
 // leadBytes is how far into the body the location fallback looks.
 const leadBytes = 1500

@@ -14,6 +14,7 @@ import (
 // atom is one word position of a compiled term.
 type atom struct {
 	kind uint8 // atomStem, atomSurf, atomNum
+	wlen uint8 // the word's length, to choose a term's anchor
 	id   int32 // stem or surface id
 	min  int32 // for atomNum: the smallest value that matches
 }
@@ -29,6 +30,10 @@ const (
 type cterm struct {
 	text  string
 	atoms []atom
+	// anchor is the atom the term is indexed by: its longest word, the
+	// rarest by Zipf's law, so that "in the war" or "have killed" is not
+	// tried at every "in" or "have" of a report.
+	anchor int32
 }
 
 // ref says what a term hit means to whom.
@@ -327,16 +332,17 @@ func (c *compiler) addTerm(t string, r ref, line int, field string) {
 	if !ok {
 		id = int32(len(c.s.terms))
 		c.termIDs[key] = id
-		c.s.terms = append(c.s.terms, cterm{text: t, atoms: atoms})
+		anchor := anchorOf(atoms)
+		c.s.terms = append(c.s.terms, cterm{text: t, atoms: atoms, anchor: int32(anchor)})
 		c.s.termRefs = append(c.s.termRefs, nil)
-		first := atoms[0]
-		switch first.kind {
+		a := atoms[anchor]
+		switch a.kind {
 		case atomStem:
-			c.s.postStem = growTo(c.s.postStem, int(first.id))
-			c.s.postStem[first.id] = append(c.s.postStem[first.id], id)
+			c.s.postStem = growTo(c.s.postStem, int(a.id))
+			c.s.postStem[a.id] = append(c.s.postStem[a.id], id)
 		case atomSurf:
-			c.s.postSurf = growTo(c.s.postSurf, int(first.id))
-			c.s.postSurf[first.id] = append(c.s.postSurf[first.id], id)
+			c.s.postSurf = growTo(c.s.postSurf, int(a.id))
+			c.s.postSurf[a.id] = append(c.s.postSurf[a.id], id)
 		case atomNum:
 			c.s.numTerms = append(c.s.numTerms, id)
 		}
@@ -375,6 +381,30 @@ func (c *compiler) recordOrigins(t string, line int, field string) {
 	}
 }
 
+// anchorOf picks the atom a term is indexed by: its first word, unless
+// that is a short function word ("in the war", "has killed", "to halt"),
+// then its longest word. A term anchored on "in" would be tried at every
+// "in" of every report. (A number anchors only a term of numbers.)
+func anchorOf(atoms []atom) int {
+	if atoms[0].kind != atomNum && atoms[0].wlen > shortWord {
+		return 0
+	}
+	best := 0
+	for k, a := range atoms {
+		if a.kind == atomNum {
+			continue
+		}
+		if atoms[best].kind == atomNum || a.wlen > atoms[best].wlen {
+			best = k
+		}
+	}
+	return best
+}
+
+// shortWord is the length up to which a term's first word counts as a
+// function word for anchoring.
+const shortWord = 3
+
 func growTo(p [][]int32, i int) [][]int32 {
 	for len(p) <= i {
 		p = append(p, nil)
@@ -402,17 +432,17 @@ func (c *compiler) atoms(t string) ([]atom, error) {
 			out = append(out, atom{kind: atomNum, min: min})
 		case strings.HasPrefix(field, "="):
 			for _, w := range c.words(field[1:]) {
-				out = append(out, atom{kind: atomSurf, id: c.s.surfID(w)})
+				out = append(out, atom{kind: atomSurf, wlen: wordLen(w), id: c.s.surfID(w)})
 			}
 		default:
 			for _, w := range c.words(field) {
 				if _, isNum := parseNumber([]byte(w)); isNum {
 					// "24" in "24-hour": numbers match as written.
-					out = append(out, atom{kind: atomSurf, id: c.s.surfID(w)})
+					out = append(out, atom{kind: atomSurf, wlen: wordLen(w), id: c.s.surfID(w)})
 					continue
 				}
 				st := stemWord(w)
-				out = append(out, atom{kind: atomStem, id: c.s.stemID(st)})
+				out = append(out, atom{kind: atomStem, wlen: wordLen(w), id: c.s.stemID(st)})
 				c.s.prefixes[prefixKey(w)] = true
 				c.s.prefixes[prefixKey(st)] = true
 			}
@@ -423,6 +453,8 @@ func (c *compiler) atoms(t string) ([]atom, error) {
 	}
 	return out, nil
 }
+
+func wordLen(w string) uint8 { return uint8(min(len(w), 255)) }
 
 // words splits a term the way the tokenizer splits text.
 func (c *compiler) words(s string) []string {

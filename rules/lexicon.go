@@ -149,13 +149,11 @@ func (c *stemCache) put(w []byte, wi wordInfo) {
 	c.mu.Unlock()
 }
 
-// localCacheMax bounds the per-scratch, lock-free word cache.
-const localCacheMax = 50_000
-
-// classify fills a token's stem, exact-surface and number fields from its
-// folded form w. It looks in the caller's lock-free cache first (each pooled
-// scratch keeps one), then in the Set's shared cache, then computes.
-func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
+// classify fills a token's stem, exact-surface, number and feature fields
+// from its folded form w. It looks in the caller's lock-free cache first
+// (each pooled scratch keeps one), then in the Set's shared cache, then
+// computes.
+func (s *Set) classify(tk *token, w []byte, local *wordCache) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
 		tk.feat = prior.ShapeNumber
@@ -164,13 +162,14 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 		}
 		return
 	}
-	if wi, ok := local[string(w)]; ok {
+	h := hashBytes(w)
+	if wi, ok := local.get(w, h); ok {
 		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
-		if len(local) < localCacheMax && len(w) <= maxCachedWord {
-			local[string(w)] = wi
+		if len(w) <= maxCachedWord {
+			local.put(w, h, wi)
 		}
 		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 		return
@@ -193,6 +192,7 @@ func (s *Set) classify(tk *token, w []byte, local map[string]wordInfo) {
 	}
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
+		local.put(w, h, wi)
 	}
 	tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
 }

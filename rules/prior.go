@@ -153,7 +153,13 @@ func (s *Set) PriorFeatures(r report.Report) []uint32 {
 
 // applyPrior weighs the rules' verdict with the model: a rules alert whose
 // combined probability falls below the threshold is held back.
+//
+// A report without evidence has nothing for the prior to weigh and is left
+// without a prior part (most of a real stream: it costs nothing there).
 func (s *Set) applyPrior(sc *scratch, d *doc, res *Result) {
+	if len(res.Evidence) == 0 {
+		return
+	}
 	sc.feats, sc.featAt = priorFeatures(sc.feats[:0], sc.featAt[:0], sc.seenBits(), d, res.Evidence)
 	var sum float32
 	for _, h := range sc.feats {
@@ -162,13 +168,10 @@ func (s *Set) applyPrior(sc *scratch, d *doc, res *Result) {
 	logit := s.prior.Logit(sum, len(sc.feats))
 	part := &PriorPart{Probability: round3(prior.Sigmoid(logit)), Threshold: s.priorThreshold, Model: s.prior.Version}
 	res.Prior = part
-	if len(res.Evidence) == 0 {
-		return
+	if !res.Alert {
+		return // de-escalation evidence alone: the prior does not decide it
 	}
 	part.Features = s.priorExplain(sc, d)
-	if !res.Alert {
-		return
-	}
 	part.Combined = round3(prior.Sigmoid(s.prior.Combine.LogOdds(logit, int(res.Severity), EscalationRules(*res))))
 	if part.Combined < s.priorThreshold {
 		part.Held = true
@@ -195,36 +198,44 @@ func EscalationRules(res Result) []string {
 }
 
 // priorExplain lists the features that moved the model most: the three
-// strongest each way, each with its text as written (lower-cased).
+// strongest each way, each with its text as written (lower-cased). One pass
+// keeps two small top-3 lists; only the six winners are rendered.
 func (s *Set) priorExplain(sc *scratch, d *doc) []PriorFeature {
 	norm := 1 / math.Sqrt(float64(max(1, len(sc.feats))))
-	byText := map[string]float64{}
+	type top struct {
+		k int
+		w float32
+	}
+	var pos, neg [3]top
+	np, nn := 0, 0
+	insert := func(list *[3]top, n *int, t top, better func(a, b float32) bool) {
+		i := *n
+		if i == len(list) {
+			if !better(t.w, list[i-1].w) {
+				return
+			}
+			i--
+		} else {
+			*n++
+		}
+		for ; i > 0 && better(t.w, list[i-1].w); i-- {
+			list[i] = list[i-1]
+		}
+		list[i] = t
+	}
 	for k, h := range sc.feats {
-		w := float64(s.prior.Weight(h)) * norm
-		if w == 0 {
-			continue
-		}
-		byText[s.featureText(d, sc.featAt[k], h)] += w
-	}
-	out := make([]PriorFeature, 0, len(byText))
-	for t, w := range byText {
-		out = append(out, PriorFeature{Text: t, Weight: round3(w)})
-	}
-	slices.SortFunc(out, func(a, b PriorFeature) int {
-		if c := cmpFloat(math.Abs(b.Weight), math.Abs(a.Weight)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Text, b.Text)
-	})
-	var pos, neg []PriorFeature
-	for _, f := range out {
-		if f.Weight > 0 && len(pos) < 3 {
-			pos = append(pos, f)
-		} else if f.Weight < 0 && len(neg) < 3 {
-			neg = append(neg, f)
+		switch w := s.prior.Weight(h); {
+		case w > 0:
+			insert(&pos, &np, top{k, w}, func(a, b float32) bool { return a > b })
+		case w < 0:
+			insert(&neg, &nn, top{k, w}, func(a, b float32) bool { return a < b })
 		}
 	}
-	return append(pos, neg...)
+	out := make([]PriorFeature, 0, np+nn)
+	for _, t := range append(pos[:np:np], neg[:nn]...) {
+		out = append(out, PriorFeature{Text: s.featureText(d, sc.featAt[t.k], sc.feats[t.k]), Weight: round3(float64(t.w) * norm)})
+	}
+	return out
 }
 
 // featureText renders a feature: the word, the pair of words, or the shape
@@ -246,16 +257,6 @@ func (s *Set) featureText(d *doc, at int32, h uint32) string {
 		return word(-at-1) + " " + word(-at)
 	}
 	return word(at)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

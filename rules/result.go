@@ -57,6 +57,11 @@ type Evidence struct {
 
 	sent   int32    // sentence index in the scored text, for per-call caches
 	boosts []string // boosts that raised this hit's severity, in words
+	// rsFrom:rsTo (in the scratch's reasons arena) and boostWhys hold a
+	// kept hit's explanation until the rule's evidence is chosen and its
+	// Why rendered.
+	rsFrom, rsTo int32
+	boostWhys    []string
 }
 
 // Result is the verdict for one report.

@@ -40,7 +40,7 @@ type scratch struct {
 	supCount   []int32
 	supMemo    []int32
 	// words is a lock-free first-level word cache (see classify).
-	words map[string]wordInfo
+	words wordCache
 	// finder is the gazetteer's reusable buffers.
 	finder geo.Finder
 	// places caches gazetteer mentions per sentence for one call.
@@ -50,6 +50,12 @@ type scratch struct {
 	feats  []uint32
 	featAt []int32
 	seen   []uint64 // Dim-bit set for deduplicating features, kept cleared
+	// cands and kept are evaluateRule's working lists, reused rule after
+	// rule; reasons is the arena kept hits' explanations live in until
+	// their rule's evidence is chosen.
+	cands   []candidate
+	kept    []Evidence
+	reasons []reason
 }
 
 // resetSup clears the suppressor buckets and memoised counts of the
@@ -144,6 +150,7 @@ func (s *Set) scoreWith(sc *scratch, r report.Report) Result {
 	if s.prior != nil {
 		s.applyPrior(sc, &d, &res)
 	}
+	s.locate(sc, &d, &res)
 	res.RulesVersion = s.version
 	return res
 }
@@ -157,10 +164,7 @@ func (s *Set) prepare(sc *scratch, r report.Report) doc {
 		d.textOff = len(r.Title) + 2
 	}
 	d.hasBody = r.Text != ""
-	if sc.words == nil {
-		sc.words = map[string]wordInfo{}
-	}
-	sc.lx = lexer{text: d.text, toks: sc.lx.toks[:0], sents: sc.lx.sents[:0], buf: sc.lx.buf[:0], set: s, words: sc.words}
+	sc.lx = lexer{text: d.text, toks: sc.lx.toks[:0], sents: sc.lx.sents[:0], buf: sc.lx.buf[:0], set: s, words: &sc.words}
 	sc.lx.tokenize()
 	d.toks, d.sents = sc.lx.toks, sc.lx.sents
 	markNonCounts(&d)
@@ -196,6 +200,7 @@ func (s *Set) match(sc *scratch, d *doc) {
 	clear(sc.places)
 	sc.cueHits = sc.cueHits[:0]
 	sc.boostHits = sc.boostHits[:0]
+	sc.reasons = sc.reasons[:0]
 	if len(sc.leafHits) < len(s.rules) {
 		sc.leafHits = make([][]leafHit, len(s.rules))
 	}
@@ -204,17 +209,21 @@ func (s *Set) match(sc *scratch, d *doc) {
 		tk := &toks[i]
 		if tk.stem >= 0 && int(tk.stem) < len(s.postStem) {
 			for _, t := range s.postStem[tk.stem] {
-				s.tryTerm(sc, d, t, i)
+				if !s.quickMiss(d, t, i) {
+					s.tryTerm(sc, d, t, i)
+				}
 			}
 		}
 		if tk.surf >= 0 && int(tk.surf) < len(s.postSurf) {
 			for _, t := range s.postSurf[tk.surf] {
-				s.tryTerm(sc, d, t, i)
+				if !s.quickMiss(d, t, i) {
+					s.tryTerm(sc, d, t, i)
+				}
 			}
 		}
 		if tk.num >= 0 && !isYear(d, i) {
 			for _, t := range s.numTerms {
-				if tk.num >= s.terms[t].atoms[0].min {
+				if tk.num >= s.terms[t].atoms[s.terms[t].anchor].min {
 					s.tryTerm(sc, d, t, i)
 				}
 			}
@@ -222,17 +231,46 @@ func (s *Set) match(sc *scratch, d *doc) {
 	}
 }
 
+// quickMiss is a cheap inline test of the word next to a term's anchor
+// before the full check: most multi-word terms fail there.
+func (s *Set) quickMiss(d *doc, t int32, i int) bool {
+	term := &s.terms[t]
+	n := int32(len(term.atoms))
+	if n < 2 {
+		return false
+	}
+	k, j := term.anchor+1, i+1
+	if k == n {
+		k, j = term.anchor-1, i-1
+	}
+	if j < 0 || j >= len(d.toks) || d.toks[j].sent != d.toks[i].sent {
+		return true
+	}
+	return !atomMatches(term.atoms[k], &d.toks[j])
+}
+
+// tryTerm checks the term anchored at token i and files a hit under
+// everyone who uses it. Hits are kept in order of their first word (a term
+// anchored at its second word starts before the token that found it).
 func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
-	atoms := s.terms[t].atoms
+	term := &s.terms[t]
+	atoms := term.atoms
 	toks := d.toks
+	start := i - int(term.anchor)
+	if start < 0 || start+len(atoms) > len(toks) {
+		return
+	}
 	sent := toks[i].sent
-	for k := 1; k < len(atoms); k++ {
-		j := i + k
-		if j >= len(toks) || toks[j].sent != sent || !atomMatches(atoms[k], &toks[j]) {
+	for k, a := range atoms {
+		j := start + k
+		if k == int(term.anchor) && a.kind != atomNum {
+			continue
+		}
+		if toks[j].sent != sent || !atomMatches(a, &toks[j]) || a.kind == atomNum && isYear(d, j) {
 			return
 		}
 	}
-	first, last := int32(i), int32(i+len(atoms)-1)
+	first, last := int32(start), int32(start+len(atoms)-1)
 	for _, rf := range s.termRefs[t] {
 		switch rf.kind {
 		case refLeaf:
@@ -240,18 +278,46 @@ func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
 				sc.touched = append(sc.touched, rf.rule)
 				sc.touchedBits[rf.rule>>6] |= 1 << (rf.rule & 63)
 			}
-			sc.leafHits[rf.rule] = append(sc.leafHits[rf.rule], leafHit{leaf: rf.idx, first: first, last: last})
+			sc.leafHits[rf.rule] = insertLeaf(sc.leafHits[rf.rule], leafHit{leaf: rf.idx, first: first, last: last})
 		case refSup, refGlobal:
 			if len(sc.supBy[rf.idx]) == 0 {
 				sc.supTouched = append(sc.supTouched, rf.idx)
 			}
-			sc.supBy[rf.idx] = append(sc.supBy[rf.idx], supHit{term: t, tok: first})
+			sc.supBy[rf.idx] = insertSup(sc.supBy[rf.idx], supHit{term: t, tok: first})
 		case refCue:
-			sc.cueHits = append(sc.cueHits, cueHit{kind: rf.idx, first: first, last: last})
+			sc.cueHits = insertCue(sc.cueHits, cueHit{kind: rf.idx, first: first, last: last})
 		case refBoost:
 			sc.boostHits = append(sc.boostHits, boostHit{rule: rf.rule, boost: rf.idx, tok: first})
 		}
 	}
+}
+
+// insertLeaf, insertSup and insertCue append a hit and move it back past
+// any that start later: the lists are nearly sorted (only a term anchored
+// past its first word starts before the token that found it), so this is
+// one comparison a hit.
+func insertLeaf(hs []leafHit, h leafHit) []leafHit {
+	hs = append(hs, h)
+	for k := len(hs) - 1; k > 0 && hs[k-1].first > h.first; k-- {
+		hs[k], hs[k-1] = hs[k-1], hs[k]
+	}
+	return hs
+}
+
+func insertSup(hs []supHit, h supHit) []supHit {
+	hs = append(hs, h)
+	for k := len(hs) - 1; k > 0 && hs[k-1].tok > h.tok; k-- {
+		hs[k], hs[k-1] = hs[k-1], hs[k]
+	}
+	return hs
+}
+
+func insertCue(hs []cueHit, h cueHit) []cueHit {
+	hs = append(hs, h)
+	for k := len(hs) - 1; k > 0 && hs[k-1].first > h.first; k-- {
+		hs[k], hs[k-1] = hs[k-1], hs[k]
+	}
+	return hs
 }
 
 func atomMatches(a atom, tk *token) bool {
@@ -292,9 +358,11 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 
 // evaluateRule judges one rule with hits and files its evidence.
 func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedCats map[string]bool) {
-	var kept []Evidence
+	kept := sc.kept[:0]
+	defer func() { sc.kept = kept[:0] }()
 	nSup, after := 0, -1
-	for _, c := range s.candidates(sc, d, cr) {
+	sc.cands = s.candidates(sc, d, cr, sc.cands[:0])
+	for _, c := range sc.cands {
 		explain := nSup < maxSuppressedPerRule
 		if after >= 0 {
 			// Past the rule's evidence, look a little further only to
@@ -330,6 +398,8 @@ func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedC
 			best = ev
 		}
 	}
+	best.Why = cr.ID + ": " + explainHit(best.Match, sc.reasons[best.rsFrom:best.rsTo], best.boostWhys)
+	best.boostWhys = nil
 	res.Evidence = append(res.Evidence, best)
 }
 
@@ -348,11 +418,12 @@ func rank(ev Evidence) int {
 	return r
 }
 
-// candidates evaluates a rule's condition in each scope unit that has hits.
-func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
+// candidates evaluates a rule's condition in each scope unit that has hits,
+// appending to out.
+func (s *Set) candidates(sc *scratch, d *doc, cr *crule, out []candidate) []candidate {
 	hits := sc.leafHits[cr.idx]
 	if len(hits) == 0 {
-		return nil
+		return out
 	}
 	if cap(sc.present) < cr.nLeaves {
 		sc.present = make([]bool, cr.nLeaves)
@@ -366,7 +437,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 		present[h.leaf] = true
 	}
 	if !evalUpper(cr.root, present) {
-		return nil
+		return out
 	}
 	unitOf := func(h leafHit) int32 {
 		switch cr.Scope {
@@ -378,7 +449,6 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule) []candidate {
 			return d.toks[h.first].sent
 		}
 	}
-	var out []candidate
 	for start := 0; start < len(hits); {
 		u := unitOf(hits[start])
 		end := start + 1
@@ -725,14 +795,9 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (
 		Action:   action,
 		sent:     c.sent,
 	}
-	whys := make([]string, 0, len(rs)+2)
-	whys = append(whys, "matched "+quote(ev.Match))
-	for _, r := range rs {
-		whys = append(whys, r.String())
-	}
 	switch action {
 	case Drop:
-		ev.Why = strings.Join(whys, "; ")
+		ev.Why = explainHit(ev.Match, rs, nil)
 		return ev, true
 	case Downgrade:
 		ev.Category = string(vocab.Threat)
@@ -750,17 +815,38 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c candidate, explain bool) (
 				if b.Raise > 0 {
 					ev.Severity = min(SevCritical, ev.Severity+Severity(b.Raise))
 				}
-				whys = append(whys, why)
 				applied = append(applied, why)
 			}
 		}
+		ev.boostWhys = applied
 		if ev.Severity > cr.Severity {
 			ev.boosts = applied // only boosts that raised the hit count in the score
 		}
 	}
 	ev.Weight = float64(ev.Severity)
-	ev.Why = cr.ID + ": " + strings.Join(whys, "; ")
+	// Why is rendered only for the evidence a rule keeps (evaluateRule):
+	// most kept candidates are outranked and never shown.
+	ev.rsFrom = int32(len(sc.reasons))
+	sc.reasons = append(sc.reasons, rs...)
+	ev.rsTo = int32(len(sc.reasons))
 	return ev, false
+}
+
+// explainHit renders a hit's explanation: what matched, what changed it,
+// what raised it.
+func explainHit(match string, rs []reason, boosts []string) string {
+	var b strings.Builder
+	b.WriteString("matched ")
+	b.WriteString(quote(match))
+	for _, r := range rs {
+		b.WriteString("; ")
+		b.WriteString(r.String())
+	}
+	for _, w := range boosts {
+		b.WriteString("; ")
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 func defaultModalityAction(m Modality) Action {

@@ -40,7 +40,7 @@ type lexer struct {
 	sents []sentSpan
 	buf   []byte // lower-cased, folded word
 	set   *Set
-	words map[string]wordInfo // lock-free word cache of the scratch in use
+	words *wordCache // lock-free word cache of the scratch in use
 }
 
 // isAbbrev lists words that end with a period without ending a sentence.

@@ -66,6 +66,9 @@ func (g *Gazetteer) FindWith(f *Finder, text string) []Mention {
 			key = append(key, buf[t.k0:t.k1]...)
 			hits, ok := g.index[string(key)]
 			if !ok {
+				if _, more := g.prefixes[string(key)]; !more {
+					break // no name starts with these words
+				}
 				continue
 			}
 			if h, ok := g.pick(hits, toks[i:i+n], toks, i, buf); ok {

@@ -28,6 +28,10 @@ type Gazetteer struct {
 	places    []*Place
 	index     map[string][]hit // folded name or demonym -> candidates, best first
 	maxTokens int              // longest name in tokens
+	// prefixes holds every proper token-prefix of a multi-word name
+	// ("united", "united arab"), so a scan stops extending a key as soon
+	// as no name can start with it.
+	prefixes  map[string]struct{}
 	countries map[string]*Place
 	names     []nameEntry // sorted by key, for Complete
 	deny      map[string]bool
@@ -47,6 +51,7 @@ type cityRec struct {
 func New() (*Gazetteer, error) {
 	g := &Gazetteer{
 		index:     make(map[string][]hit, 16384),
+		prefixes:  map[string]struct{}{},
 		countries: make(map[string]*Place, 256),
 		deny:      map[string]bool{},
 		ambiguous: map[string]bool{},
@@ -347,6 +352,11 @@ func (g *Gazetteer) finish() {
 		})
 		if n := strings.Count(key, " ") + 1; n > g.maxTokens {
 			g.maxTokens = n
+		}
+		for i := 0; i < len(key); i++ {
+			if key[i] == ' ' {
+				g.prefixes[key[:i]] = struct{}{}
+			}
 		}
 	}
 	sort.Slice(g.names, func(i, j int) bool {
