@@ -80,6 +80,15 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Clock = poller.SystemClock{}
 	}
 	a := &App{cfg: cfg, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
+	// The first line of the log says what kind of run this is.
+	switch {
+	case cfg.Demo():
+		a.log.Warn("DEMO: no sources and no notifier but the console are configured, so tocsin polls its sample "+
+			"reports (seeds/) and prints made-up alerts; configure sources: to follow real feeds", "demo", true)
+	case len(cfg.Sources) == 0:
+		a.log.Warn("no sources configured: nothing is polled (the demo seeds run only when nothing but the console is configured); " +
+			"add sources: to the config, or push reports to POST /v1/reports")
+	}
 	defer func() {
 		// Whatever was built before the failure is released, in reverse.
 		if err != nil {
@@ -260,7 +269,8 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { defer close(dispDone); a.Disp.Run(dispCtx) }()
 	goFn("rules", func() error { a.Rules.Watch(runCtx, hup, 300*time.Millisecond); return nil })
 	a.setReady(true)
-	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect())
+	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
+		"demo", a.cfg.Demo())
 	goFn("poller", func() error { return a.Poller.Run(runCtx, a.cfg.Poller.Schedule) })
 
 	<-runCtx.Done()
@@ -334,13 +344,13 @@ func (a *App) isReady() bool {
 	return a.ready
 }
 
-// SeedsSourceID is the id of the default source when none is configured.
+// SeedsSourceID is the id of the demo source (config.Demo).
 const SeedsSourceID = "seeds"
 
-// sourceSpecs turns configured sources into store specs. With none
-// configured, the seeds folder is the source: ./seeds when that directory
-// exists (edit it and new files are picked up), else the copy embedded in
-// the binary.
+// sourceSpecs turns configured sources into store specs. In the demo
+// (config.Demo: nothing but the console configured) the seeds folder is the
+// source: ./seeds when that directory exists (edit it and new files are
+// picked up), else the copy embedded in the binary.
 func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[string]bool) {
 	fsys := map[string]fs.FS{}
 	full := map[string]bool{}
@@ -357,7 +367,7 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 		full[s.ID] = s.FullText
 		specs = append(specs, sp)
 	}
-	if len(specs) == 0 {
+	if cfg.Demo() {
 		sp := store.SourceSpec{ID: SeedsSourceID, Kind: poller.KindFolder, URL: "seeds", Interval: 30 * time.Second}
 		if st, err := os.Stat("seeds"); err != nil || !st.IsDir() {
 			sp.URL = "embedded:seeds"

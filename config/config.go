@@ -138,6 +138,16 @@ type Console struct {
 	Format  string `yaml:"format"` // text or jsonl
 }
 
+// Demo reports whether this config is the demo: no sources, no push token
+// and no notifier but the console. Only then are the sample reports in
+// seeds/ polled. As soon as a real input or destination is configured, an
+// empty sources list polls nothing: made-up stories must never reach a real
+// channel. A new notifier's section joins the check here.
+func (c *Config) Demo() bool {
+	return len(c.Sources) == 0 && c.HTTP.PushToken == "" && c.HTTP.PushTokenFile == "" &&
+		!c.Discord.Enabled() && c.Discord.TokenFile == ""
+}
+
 // Default returns the configuration used when there is no file, and the
 // base every file is decoded onto.
 func Default() *Config {
