@@ -28,6 +28,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/console"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
+	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/seeds"
 	"github.com/tocsin-alerts/tocsin/store"
@@ -360,7 +361,7 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 		if iv <= 0 {
 			iv = cfg.Poller.DefaultInterval.D()
 		}
-		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv}
+		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv, Labels: report.NewLabels(s.Labels)}
 		if s.Kind == poller.KindFolder {
 			sp.URL = s.Path
 		}

@@ -49,6 +49,10 @@ func (p *Poller) poll(ctx context.Context, src store.Source) (pollStats, error) 
 		return pollStats{failed: true}, nil
 	}
 	p.o.Metrics.poll(time.Since(start))
+	// The source's labels travel with its reports onto incidents.
+	for i := range f.Reports {
+		f.Reports[i].Labels = src.Labels
+	}
 	for _, pr := range f.Problems {
 		p.log.Warn("source problem", "source", src.ID, "problem", pr)
 	}
