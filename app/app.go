@@ -59,10 +59,12 @@ type App struct {
 	Disp    *poller.Dispatcher
 	Reg     *prometheus.Registry
 	discord *discord // nil unless discord.token is configured
-	ln      net.Listener
-	srv     *http.Server
-	ready   bool
-	readyMu sync.Mutex
+	// retention is nil when store.retention is 0 (keep everything).
+	retention *retention
+	ln        net.Listener
+	srv       *http.Server
+	ready     bool
+	readyMu   sync.Mutex
 
 	closers  []func() error
 	stopOnce sync.Once
@@ -109,6 +111,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.Store = s
 	a.closers = append(a.closers, s.Close)
+	if keep := cfg.Store.Retention.D(); keep > 0 {
+		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
+			return nil, err
+		}
+	}
 
 	// 2. Rules.
 	a.Rules, err = NewRules(cfg.Rules.Dir, s, a.Reg, d.Logger)
@@ -173,7 +180,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: policy(cfg.Alerts),
 		Notifiers: a.Disp.Names(), Wake: a.Disp.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
-		BacklogAge: pc.BacklogAge.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
+		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)
 		},
@@ -212,13 +219,18 @@ func (a *App) Addr() string {
 }
 
 // Once runs one poll cycle and delivers what it recorded (and anything
-// still pending), for cron jobs and tests.
+// still pending), for cron jobs and tests. With store.retention it also
+// prunes: a deployment driven by `tocsin once` has no prune job. A failed
+// prune is logged and retried next time; it does not fail the cycle.
 func (a *App) Once(ctx context.Context) (poller.TickStats, int, error) {
 	st, err := a.Poller.Tick(ctx)
 	if err != nil {
 		return st, 0, err
 	}
 	sent, err := a.Disp.Drain(ctx)
+	if err == nil && a.retention != nil {
+		_, _ = a.retention.prune(ctx)
+	}
 	return st, sent, err
 }
 
@@ -269,6 +281,9 @@ func (a *App) Run(ctx context.Context) error {
 	dispDone := make(chan struct{})
 	go func() { defer close(dispDone); a.Disp.Run(dispCtx) }()
 	goFn("rules", func() error { a.Rules.Watch(runCtx, hup, 300*time.Millisecond); return nil })
+	if a.retention != nil {
+		goFn("retention", func() error { a.retention.run(runCtx); return nil })
+	}
 	a.setReady(true)
 	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
 		"demo", a.cfg.Demo())

@@ -190,6 +190,13 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 			}
 			continue
 		}
+		if p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge {
+			if res.Alert {
+				p.log.Info("item older than the store's retention not alerted", "source", source, "identity", r.Identity(),
+					"published", r.Published)
+			}
+			continue
+		}
 		prev := alerts.Match(open, res, r, now, p.o.Policy)
 		d, reason := alerts.Decide(prev, res, r, now, p.o.Policy)
 		if d.Action == alerts.Ignore {
