@@ -365,6 +365,50 @@ func locate(data []byte) func(line int, ref string) (section, path string) {
 	}
 }
 
+// ValidateSources checks sources as a config would: ids unique, a known
+// kind with its url or path, labels. Problems are named sources[i].field.
+func ValidateSources(srcs []Source) error {
+	var errs Errors
+	validateSources(srcs, &errs)
+	return errs.Err()
+}
+
+func validateSources(srcs []Source, errs *Errors) {
+	ids := map[string]bool{}
+	for i, s := range srcs {
+		path := fmt.Sprintf("sources[%d]", i)
+		if s.ID == "" {
+			errs.Add(path+".id", "required")
+		} else if ids[s.ID] {
+			errs.Add(path+".id", "duplicate id %q", s.ID)
+		}
+		ids[s.ID] = true
+		switch s.Kind {
+		case "feed":
+			u, err := url.Parse(s.URL)
+			if s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
+				errs.Add(path+".url", "a feed needs an http://, https:// or file:// URL")
+			}
+			if s.Path != "" {
+				errs.Add(path+".path", "only folder sources have a path")
+			}
+		case "folder":
+			if s.Path == "" {
+				errs.Add(path+".path", "a folder source needs a path")
+			}
+			if s.URL != "" {
+				errs.Add(path+".url", "only feed sources have a url")
+			}
+		default:
+			errs.Add(path+".kind", "%q is not feed or folder", s.Kind)
+		}
+		if s.Interval < 0 {
+			errs.Add(path+".interval", "must not be negative")
+		}
+		validateLabels(path+".labels", s.Labels, errs)
+	}
+}
+
 // yamlPath turns "line 5: field foo not found in type config.HTTP" into a
 // location an operator can find: "line 5".
 func yamlPath(m string) string {
@@ -439,39 +483,7 @@ func (c *Config) problems() Errors {
 	if p.MaxErrorBackoff < p.ErrorBackoff {
 		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
 	}
-	ids := map[string]bool{}
-	for i, s := range c.Sources {
-		path := fmt.Sprintf("sources[%d]", i)
-		if s.ID == "" {
-			errs.Add(path+".id", "required")
-		} else if ids[s.ID] {
-			errs.Add(path+".id", "duplicate id %q", s.ID)
-		}
-		ids[s.ID] = true
-		switch s.Kind {
-		case "feed":
-			u, err := url.Parse(s.URL)
-			if s.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") {
-				errs.Add(path+".url", "a feed needs an http://, https:// or file:// URL")
-			}
-			if s.Path != "" {
-				errs.Add(path+".path", "only folder sources have a path")
-			}
-		case "folder":
-			if s.Path == "" {
-				errs.Add(path+".path", "a folder source needs a path")
-			}
-			if s.URL != "" {
-				errs.Add(path+".url", "only feed sources have a url")
-			}
-		default:
-			errs.Add(path+".kind", "%q is not feed or folder", s.Kind)
-		}
-		if s.Interval < 0 {
-			errs.Add(path+".interval", "must not be negative")
-		}
-		validateLabels(path+".labels", s.Labels, &errs)
-	}
+	validateSources(c.Sources, &errs)
 	sevs := map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
 	if !sevs[c.Alerts.MinSeverity] {
 		errs.Add("alerts.min_severity", "%q is not low, medium, high or critical", c.Alerts.MinSeverity)

@@ -19,7 +19,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // UnmarshalYAML parses a Go duration string, with days too ("90d",
 // "1d12h"): retention is counted in days.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseDuration(n.Value)
+	v, err := ParseDuration(n.Value)
 	if err != nil {
 		// A TypeError lets the decoder go on and report every problem.
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration (e.g. 90s, 5m, 24h, 90d)", n.Line, n.Value)}}
@@ -28,8 +28,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// parseDuration is time.ParseDuration plus a leading whole number of days.
-func parseDuration(s string) (time.Duration, error) {
+// ParseDuration reads a duration as the config does: time.ParseDuration
+// plus a leading whole number of days ("90d", "1d12h").
+func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	days, rest, ok := strings.Cut(s, "d")
 	if !ok {
