@@ -170,3 +170,27 @@ func TestBusyPortNamesTheFlag(t *testing.T) {
 		t.Errorf("busy http.addr: exit %d:\n%s", code, errOut)
 	}
 }
+
+// TestStatusNeedsNoSecrets: `tocsin status` reads the store section only,
+// so it works where the Discord token's variable and the model key's file
+// are not there; `run` with the same config says what is missing.
+func TestStatusNeedsNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "tocsin.db")
+	if code, _, errOut := runCLI(t, "", "once", "--db", db); code != ExitOK {
+		t.Fatalf("once: exit %d %s", code, errOut)
+	}
+	cfg := filepath.Join(dir, "tocsin.yaml")
+	if err := os.WriteFile(cfg, []byte("store: {dsn: "+db+"}\ndiscord:\n  token: ${DISCORD_TOKEN}\n  application_id: \"123456789012345678\"\n"+
+		"summary: {base_url: \"http://127.0.0.1:1/v1\", model: m, api_key_file: "+filepath.Join(dir, "no-such-key")+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "status", "--config", cfg)
+	if code != ExitOK || !strings.Contains(out, "SOURCE") || !strings.Contains(out, "seeds") {
+		t.Errorf("status: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "run", "--config", cfg, "--http", "")
+	if code != ExitUsage || !strings.Contains(errOut, "discord.token (line 3): environment variable DISCORD_TOKEN is not set") {
+		t.Errorf("run: exit %d %s", code, errOut)
+	}
+}
