@@ -10,19 +10,14 @@ import (
 )
 
 func newRunCmd(env *Env) *cobra.Command {
-	var f serviceFlags
-	cmd := &cobra.Command{
+	return serviceCmd(env, &cobra.Command{
 		Use:   "run [flags]",
 		Short: "Run the service: poll sources, alert, until interrupted",
 		Long: `Run polls the configured sources on a schedule, scores new reports, groups them into incidents and
 delivers alerts until interrupted (Ctrl-C, SIGTERM). With no config file it is a demo on the sample
 reports in seeds/. State is kept in store.dsn (default ./tocsin.db in the working directory).`,
 		Example: "  tocsin run\n  tocsin run --config tocsin.yaml\n  tocsin run -c tocsin.yaml --http 127.0.0.1:9090 --db /var/lib/tocsin/tocsin.db",
-		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return exit(runService(cmd.Context(), *env, &f)) },
-	}
-	f.register(cmd.Flags(), env, true)
-	return cmd
+	}, true, runService)
 }
 
 // runService runs the service until ctx is cancelled.
@@ -45,16 +40,12 @@ func runService(ctx context.Context, env Env, f *serviceFlags) int {
 }
 
 func newOnceCmd(env *Env) *cobra.Command {
-	var f serviceFlags
-	cmd := &cobra.Command{
+	return serviceCmd(env, &cobra.Command{
 		Use:   "once [flags]",
 		Short: "Run one poll cycle, deliver alerts, then exit",
-		Long:  "Once polls every due source once, delivers what is pending and exits: for cron jobs and tests. It serves no HTTP.",
-		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return exit(runOnce(cmd.Context(), *env, &f)) },
-	}
-	f.register(cmd.Flags(), env, true)
-	return cmd
+		Long: "Once polls every due source once, delivers what is pending, prunes what store.retention no longer keeps " +
+			"and exits: for cron jobs and tests. It serves no HTTP.",
+	}, true, runOnce)
 }
 
 // runOnce runs one poll cycle, delivers, and exits.

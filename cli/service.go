@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"syscall"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/tocsin-alerts/tocsin/config"
@@ -17,6 +19,16 @@ import (
 type serviceFlags struct {
 	config, format, rules, db, http, logLevel string
 	fs                                        *pflag.FlagSet
+}
+
+// serviceCmd completes a command that runs on the config (run, once,
+// status): its flags, no positional arguments, and run as its body.
+func serviceCmd(env *Env, cmd *cobra.Command, withRun bool, run func(ctx context.Context, env Env, f *serviceFlags) int) *cobra.Command {
+	f := &serviceFlags{}
+	f.register(cmd.Flags(), env, withRun)
+	cmd.Args = noArgs
+	cmd.RunE = func(c *cobra.Command, _ []string) error { return exit(run(c.Context(), *env, f)) }
+	return cmd
 }
 
 // register adds the flags; withRun adds those only run and once use.

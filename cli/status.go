@@ -17,19 +17,14 @@ import (
 )
 
 func newStatusCmd(env *Env) *cobra.Command {
-	var f serviceFlags
-	cmd := &cobra.Command{
+	return serviceCmd(env, &cobra.Command{
 		Use:   "status [flags]",
 		Short: "Print sources, outbox and rules state from the store",
 		Long: `Status reads the store a tocsin runs on (store.dsn, or --db) and prints each source's health, the
 outbox depth and the rules version. It reads only the store section of the config: no secret needs to
 be set for it.`,
 		Example: "  tocsin status\n  tocsin status --config tocsin.yaml\n  tocsin status --db /var/lib/tocsin/tocsin.db",
-		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return exit(runStatus(cmd.Context(), *env, &f)) },
-	}
-	f.register(cmd.Flags(), env, false)
-	return cmd
+	}, false, runStatus)
 }
 
 // runStatus prints the state kept in the store.

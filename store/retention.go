@@ -91,14 +91,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (PruneResult, error
 // pruneIncidents deletes one batch of resolved incidents and returns how
 // many it found.
 func (s *Store) pruneIncidents(ctx context.Context, cutoff int64, res *PruneResult) (int, error) {
-	var found int
-	err := s.inTx(ctx, "prune incidents", func(tx *sql.Tx) error {
-		ids, err := queryStrings(ctx, tx, s.q(sqlPrunableIncidents), cutoff, pruneBatch)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		found = len(ids)
-		in, args := inList(ids)
+	return s.pruneOnce(ctx, "prune incidents", sqlPrunableIncidents, cutoff, func(tx *sql.Tx, in string, args []any) error {
 		for _, q := range []string{sqlPruneIncidentAcks, sqlPruneIncidentLinks} {
 			if _, err := tx.ExecContext(ctx, s.q(fmt.Sprintf(q, in)), args...); err != nil {
 				return err
@@ -116,20 +109,12 @@ func (s *Store) pruneIncidents(ctx context.Context, cutoff int64, res *PruneResu
 		res.Incidents += affected(r)
 		return nil
 	})
-	return found, err
 }
 
 // pruneReports deletes one batch of old, uncited reports and returns how
 // many it found.
 func (s *Store) pruneReports(ctx context.Context, cutoff int64, res *PruneResult) (int, error) {
-	var found int
-	err := s.inTx(ctx, "prune reports", func(tx *sql.Tx) error {
-		ids, err := queryStrings(ctx, tx, s.q(sqlPrunableReports), cutoff, pruneBatch)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		found = len(ids)
-		in, args := inList(ids)
+	return s.pruneOnce(ctx, "prune reports", sqlPrunableReports, cutoff, func(tx *sql.Tx, in string, args []any) error {
 		if _, err := tx.ExecContext(ctx, s.q(fmt.Sprintf(sqlPruneScores, in)), args...); err != nil {
 			return err
 		}
@@ -139,6 +124,22 @@ func (s *Store) pruneReports(ctx context.Context, cutoff int64, res *PruneResult
 		}
 		res.Reports += affected(r)
 		return nil
+	})
+}
+
+// pruneOnce runs one prune transaction: sel picks up to pruneBatch keys
+// older than cutoff, del deletes them (in is their placeholder list, args
+// the keys). It returns how many keys sel found.
+func (s *Store) pruneOnce(ctx context.Context, what, sel string, cutoff int64, del func(tx *sql.Tx, in string, args []any) error) (int, error) {
+	var found int
+	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
+		keys, err := queryStrings(ctx, tx, s.q(sel), cutoff, pruneBatch)
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		found = len(keys)
+		in, args := inList(keys)
+		return del(tx, in, args)
 	})
 	return found, err
 }
