@@ -137,3 +137,29 @@ func TestPrune(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPrune10k measures pruning 10,000 old, uncited reports (with
+// their scores) from SQLite, in batches of 500, as the hourly job would
+// after a busy day falls out of the window.
+func BenchmarkPrune10k(b *testing.B) {
+	ctx := context.Background()
+	old := t0.Add(-100 * 24 * time.Hour)
+	for b.Loop() {
+		b.StopTimer()
+		s, _ := storetest.SQLite(b)
+		var batch []store.Scored
+		for i := range 10000 {
+			sc := scoredReport(fmt.Sprintf("b-%05d", i), "Weather was fine.", 0)
+			sc.ScoredAt = old
+			batch = append(batch, sc)
+		}
+		if err := s.Apply(ctx, store.Batch{Scored: batch}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := s.Prune(ctx, t0)
+		if err != nil || res.Reports != 10000 {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
