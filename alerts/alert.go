@@ -34,6 +34,8 @@ type SourceRef struct {
 	Title  string    `json:"title,omitempty"`
 	URL    string    `json:"url,omitempty"`
 	Seen   time.Time `json:"seen"`
+	// Labels are the labels of the source (report.Report.Labels).
+	Labels report.Labels `json:"labels,omitzero"`
 }
 
 // Incident is one real-world event as tocsin knows it.

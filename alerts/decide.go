@@ -298,7 +298,12 @@ func addSource(refs []SourceRef, r report.Report, now time.Time) []SourceRef {
 	if len(refs) >= maxSourceRefs {
 		return refs
 	}
-	return append(slices.Clone(refs), SourceRef{Source: r.Source, Outlet: r.Outlet, Title: r.Title, URL: r.URL, Seen: now})
+	return append(slices.Clone(refs), sourceRef(r, now))
+}
+
+// sourceRef is what an incident keeps of a report that joined it.
+func sourceRef(r report.Report, now time.Time) SourceRef {
+	return SourceRef{Source: r.Source, Outlet: r.Outlet, Title: r.Title, URL: r.URL, Seen: now, Labels: r.Labels}
 }
 
 func countSources(refs []SourceRef) int {

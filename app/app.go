@@ -28,6 +28,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/console"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
+	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/seeds"
 	"github.com/tocsin-alerts/tocsin/store"
@@ -58,10 +59,12 @@ type App struct {
 	Disp    *poller.Dispatcher
 	Reg     *prometheus.Registry
 	discord *discord // nil unless discord.token is configured
-	ln      net.Listener
-	srv     *http.Server
-	ready   bool
-	readyMu sync.Mutex
+	// retention is nil when store.retention is 0 (keep everything).
+	retention *retention
+	ln        net.Listener
+	srv       *http.Server
+	ready     bool
+	readyMu   sync.Mutex
 
 	closers  []func() error
 	stopOnce sync.Once
@@ -80,6 +83,15 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Clock = poller.SystemClock{}
 	}
 	a := &App{cfg: cfg, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
+	// The first line of the log says what kind of run this is.
+	switch {
+	case cfg.Demo():
+		a.log.Warn("DEMO: no sources and no notifier but the console are configured, so tocsin polls its sample "+
+			"reports (seeds/) and prints made-up alerts; configure sources: to follow real feeds", "demo", true)
+	case len(cfg.Sources) == 0:
+		a.log.Warn("no sources configured: nothing is polled (the demo seeds run only when nothing but the console is configured); " +
+			"add sources: to the config, or push reports to POST /v1/reports")
+	}
 	defer func() {
 		// Whatever was built before the failure is released, in reverse.
 		if err != nil {
@@ -99,6 +111,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.Store = s
 	a.closers = append(a.closers, s.Close)
+	if keep := cfg.Store.Retention.D(); keep > 0 {
+		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
+			return nil, err
+		}
+	}
 
 	// 2. Rules.
 	a.Rules, err = NewRules(cfg.Rules.Dir, s, a.Reg, d.Logger)
@@ -163,7 +180,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: policy(cfg.Alerts),
 		Notifiers: a.Disp.Names(), Wake: a.Disp.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
-		BacklogAge: pc.BacklogAge.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
+		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)
 		},
@@ -202,13 +219,18 @@ func (a *App) Addr() string {
 }
 
 // Once runs one poll cycle and delivers what it recorded (and anything
-// still pending), for cron jobs and tests.
+// still pending), for cron jobs and tests. With store.retention it also
+// prunes: a deployment driven by `tocsin once` has no prune job. A failed
+// prune is logged and retried next time; it does not fail the cycle.
 func (a *App) Once(ctx context.Context) (poller.TickStats, int, error) {
 	st, err := a.Poller.Tick(ctx)
 	if err != nil {
 		return st, 0, err
 	}
 	sent, err := a.Disp.Drain(ctx)
+	if err == nil && a.retention != nil {
+		_, _ = a.retention.prune(ctx)
+	}
 	return st, sent, err
 }
 
@@ -259,8 +281,12 @@ func (a *App) Run(ctx context.Context) error {
 	dispDone := make(chan struct{})
 	go func() { defer close(dispDone); a.Disp.Run(dispCtx) }()
 	goFn("rules", func() error { a.Rules.Watch(runCtx, hup, 300*time.Millisecond); return nil })
+	if a.retention != nil {
+		goFn("retention", func() error { a.retention.run(runCtx); return nil })
+	}
 	a.setReady(true)
-	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect())
+	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
+		"demo", a.cfg.Demo())
 	goFn("poller", func() error { return a.Poller.Run(runCtx, a.cfg.Poller.Schedule) })
 
 	<-runCtx.Done()
@@ -334,13 +360,13 @@ func (a *App) isReady() bool {
 	return a.ready
 }
 
-// SeedsSourceID is the id of the default source when none is configured.
+// SeedsSourceID is the id of the demo source (config.Demo).
 const SeedsSourceID = "seeds"
 
-// sourceSpecs turns configured sources into store specs. With none
-// configured, the seeds folder is the source: ./seeds when that directory
-// exists (edit it and new files are picked up), else the copy embedded in
-// the binary.
+// sourceSpecs turns configured sources into store specs. In the demo
+// (config.Demo: nothing but the console configured) the seeds folder is the
+// source: ./seeds when that directory exists (edit it and new files are
+// picked up), else the copy embedded in the binary.
 func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[string]bool) {
 	fsys := map[string]fs.FS{}
 	full := map[string]bool{}
@@ -350,14 +376,14 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 		if iv <= 0 {
 			iv = cfg.Poller.DefaultInterval.D()
 		}
-		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv}
+		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv, Labels: report.NewLabels(s.Labels)}
 		if s.Kind == poller.KindFolder {
 			sp.URL = s.Path
 		}
 		full[s.ID] = s.FullText
 		specs = append(specs, sp)
 	}
-	if len(specs) == 0 {
+	if cfg.Demo() {
 		sp := store.SourceSpec{ID: SeedsSourceID, Kind: poller.KindFolder, URL: "seeds", Interval: 30 * time.Second}
 		if st, err := os.Stat("seeds"); err != nil || !st.IsDir() {
 			sp.URL = "embedded:seeds"

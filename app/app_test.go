@@ -125,6 +125,8 @@ func TestRunServesHTTPAndStops(t *testing.T) {
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.HTTP.PushToken = "tok"
 	cfg.Console.Enabled = false
+	// A push token means this is no demo: the seeds are a configured source.
+	cfg.Sources = []config.Source{{ID: "seeds", Kind: "folder", Path: "../seeds"}}
 	rec := &pushRecorder{}
 	a, err := app.New(context.Background(), cfg, app.Deps{Notifiers: []alerts.Notifier{rec}})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/store"
 )
 
@@ -22,14 +23,16 @@ type Status struct {
 
 // SourceStatus is one source's polling health.
 type SourceStatus struct {
-	ID            string    `json:"id"`
-	Kind          string    `json:"kind"`
-	Enabled       bool      `json:"enabled"`
-	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
-	LastCheckAt   time.Time `json:"last_check_at,omitzero"`
-	NextCheckAt   time.Time `json:"next_check_at,omitzero"`
-	ErrorStreak   int       `json:"error_streak"`
-	LastError     string    `json:"last_error,omitempty"`
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Enabled bool   `json:"enabled"`
+	// Labels are the source's labels (config sources[].labels).
+	Labels        report.Labels `json:"labels,omitzero"`
+	LastSuccessAt time.Time     `json:"last_success_at,omitzero"`
+	LastCheckAt   time.Time     `json:"last_check_at,omitzero"`
+	NextCheckAt   time.Time     `json:"next_check_at,omitzero"`
+	ErrorStreak   int           `json:"error_streak"`
+	LastError     string        `json:"last_error,omitempty"`
 }
 
 // ReadStatus reads the status from a store.
@@ -41,7 +44,7 @@ func ReadStatus(ctx context.Context, s *store.Store) (Status, error) {
 	}
 	st.Sources = make([]SourceStatus, 0, len(srcs))
 	for _, src := range srcs {
-		st.Sources = append(st.Sources, SourceStatus{ID: src.ID, Kind: src.Kind, Enabled: src.Enabled,
+		st.Sources = append(st.Sources, SourceStatus{ID: src.ID, Kind: src.Kind, Enabled: src.Enabled, Labels: src.Labels,
 			LastSuccessAt: src.LastSuccessAt, LastCheckAt: src.LastCheckAt, NextCheckAt: src.NextCheckAt,
 			ErrorStreak: src.ErrorStreak, LastError: src.LastError})
 	}

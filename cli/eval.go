@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 )
@@ -30,31 +32,42 @@ type evalItem struct {
 	exact *label
 }
 
+// evalFlags are the flags of `tocsin eval`.
+type evalFlags struct {
+	rulesDir      ruleFlags
+	verbose, json *bool
+	secondOpinion *opinionFlags
+}
+
+func newEvalCmd(env *Env) *cobra.Command {
+	var f evalFlags
+	cmd := &cobra.Command{
+		Use:     "eval [flags] CORPUS.jsonl ...",
+		Short:   "Measure detection against a labelled .jsonl corpus",
+		Example: "  tocsin eval ../shared/corpus/dev.jsonl -v\n  tocsin eval --json corpus.jsonl",
+		Args:    needArgs("a labelled CORPUS.jsonl"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(cmdEval(cmd.Context(), *env, f, args))
+		},
+	}
+	fs := cmd.Flags()
+	f.rulesDir = rulesFlag(fs)
+	f.verbose = fs.BoolP("verbose", "v", false, "also list category, severity and location mistakes, and alerting weakly labelled items")
+	f.json = fs.Bool("json", false, "print the metrics as one JSON object")
+	f.secondOpinion = secondOpinionFlags(fs)
+	return cmd
+}
+
 // cmdEval measures detection against labelled corpora: exact labels give
 // precision and recall with 95% intervals, per category and per rule; weak
 // labels (weak_label, section) give alert rates per class.
-func cmdEval(ctx context.Context, env Env) int {
-	fs := newFlagSet("eval", env)
-	rulesDir := rulesFlag(fs)
-	verbose := fs.Bool("v", false, "also list category, severity and location mistakes, and alerting weakly labelled items")
-	asJSON := fs.Bool("json", false, "print the metrics as one JSON object")
-	so := secondOpinionFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: tocsin eval [--rules DIR] [-v] [--json] CORPUS.jsonl ...")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(env.Args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return ExitUsage
-	}
+func cmdEval(ctx context.Context, env Env, flags evalFlags, paths []string) int {
+	rulesDir, verbose, asJSON, so := flags.rulesDir, flags.verbose, flags.json, flags.secondOpinion
 	set, code := loadRules(rulesDir, env.Stderr)
 	if set == nil {
 		return code
 	}
-	items, err := readEvalCorpora(fs.Args())
+	items, err := readEvalCorpora(paths)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "tocsin eval:", err)
 		return ExitUsage

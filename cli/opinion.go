@@ -2,11 +2,12 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
@@ -20,7 +21,7 @@ type opinionFlags struct {
 	timeout                 *time.Duration
 }
 
-func secondOpinionFlags(fs *flag.FlagSet) *opinionFlags {
+func secondOpinionFlags(fs *pflag.FlagSet) *opinionFlags {
 	return &opinionFlags{
 		baseURL: fs.String("llm-base-url", "", "OpenAI-compatible base URL for a second opinion (env TOCSIN_LLM_BASE_URL)"),
 		model:   fs.String("llm-model", "", "model name (env TOCSIN_LLM_MODEL)"),

@@ -1,59 +1,51 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"github.com/tocsin-alerts/tocsin/rules"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tocsin-alerts/tocsin/rules"
 )
 
-// cmdRules runs `tocsin rules lint|test|export|list`.
-func cmdRules(_ context.Context, env Env) int {
-	if len(env.Args) == 0 {
-		fmt.Fprintln(env.Stderr, "usage: tocsin rules lint [DIR] | test [DIR] | export DIR | list [--rules DIR]")
-		return ExitUsage
+// newRulesCmd is `tocsin rules lint|test|export|list`.
+func newRulesCmd(env *Env) *cobra.Command {
+	dirCmd := func(name, short string, run func(env Env, rf ruleFlags) int) *cobra.Command {
+		c := &cobra.Command{
+			Use:   name + " [flags] [DIR]",
+			Short: short,
+			Long:  short + ".\nDIR (or --rules DIR) is a directory of .yaml rule files; without it the built-in rule set is used.",
+			Args:  argRange(0, 1, "at most one rule directory"),
+		}
+		rf := rulesFlag(c.Flags())
+		c.RunE = func(_ *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				*rf.dir = args[0]
+			}
+			return exit(run(*env, rf))
+		}
+		return c
 	}
-	sub, args := env.Args[0], env.Args[1:]
-	switch sub {
-	case "lint":
-		return rulesLint(env, args)
-	case "test":
-		return rulesTest(env, args)
-	case "export":
-		return rulesExport(env, args)
-	case "list":
-		return rulesList(env, args)
+	export := &cobra.Command{
+		Use:   "export DIR",
+		Short: "Write the built-in rule set out, for admins to edit",
+		Args:  argRange(1, 1, "one directory DIR to write the rule files to"),
+		RunE:  func(_ *cobra.Command, args []string) error { return exit(rulesExport(*env, args[0])) },
 	}
-	fmt.Fprintf(env.Stderr, "tocsin rules: unknown subcommand %q (want lint, test, export or list)\n", sub)
-	return ExitUsage
+	return group("rules", "Lint, test, export or list the rule set",
+		dirCmd("lint", "Report every problem in rule files as file:line: field: message (exit 2), and vocabulary warnings (exit 1)", rulesLint),
+		dirCmd("test", "Run the examples embedded in rule files (exit 1 when one fails)", rulesTest),
+		export,
+		dirCmd("list", "Print one line per rule", rulesList),
+	)
 }
 
-// dirArg reads an optional DIR argument, also accepted as --rules DIR.
-func dirArg(env Env, name string, args []string) (ruleFlags, bool) {
-	fs := newFlagSet("rules "+name, env)
-	rf := rulesFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return rf, false
-	}
-	if fs.NArg() > 1 {
-		fmt.Fprintf(env.Stderr, "usage: tocsin rules %s [DIR]\n", name)
-		return rf, false
-	}
-	if fs.NArg() == 1 {
-		*rf.dir = fs.Arg(0)
-	}
-	return rf, true
-}
-
-func rulesLint(env Env, args []string) int {
-	dir, ok := dirArg(env, "lint", args)
-	if !ok {
-		return ExitUsage
-	}
-	set, code := loadRules(dir, env.Stdout)
+func rulesLint(env Env, rf ruleFlags) int {
+	set, code := loadRules(rf, env.Stdout)
 	if set == nil {
 		return code
 	}
@@ -76,12 +68,8 @@ func rulesLint(env Env, args []string) int {
 	return ExitOK
 }
 
-func rulesTest(env Env, args []string) int {
-	dir, ok := dirArg(env, "test", args)
-	if !ok {
-		return ExitUsage
-	}
-	set, code := loadRules(dir, env.Stderr)
+func rulesTest(env Env, rf ruleFlags) int {
+	set, code := loadRules(rf, env.Stderr)
 	if set == nil {
 		return code
 	}
@@ -108,12 +96,7 @@ func rulesTest(env Env, args []string) int {
 	return ExitOK
 }
 
-func rulesExport(env Env, args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(env.Stderr, "usage: tocsin rules export DIR")
-		return ExitUsage
-	}
-	dir := args[0]
+func rulesExport(env Env, dir string) int {
 	files, err := rules.DefaultFiles()
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "tocsin:", err)
@@ -145,12 +128,8 @@ func rulesExport(env Env, args []string) int {
 	return ExitOK
 }
 
-func rulesList(env Env, args []string) int {
-	dir, ok := dirArg(env, "list", args)
-	if !ok {
-		return ExitUsage
-	}
-	set, code := loadRules(dir, env.Stderr)
+func rulesList(env Env, rf ruleFlags) int {
+	set, code := loadRules(rf, env.Stderr)
 	if set == nil {
 		return code
 	}

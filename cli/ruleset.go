@@ -2,9 +2,10 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
@@ -19,7 +20,7 @@ type ruleFlags struct {
 
 // rulesFlag adds --rules, --no-prior and --prior-threshold to a command's
 // flags.
-func rulesFlag(fs *flag.FlagSet) ruleFlags {
+func rulesFlag(fs *pflag.FlagSet) ruleFlags {
 	return ruleFlags{
 		dir:     fs.String("rules", "", "directory of rule files replacing the built-in rule set"),
 		noPrior: fs.Bool("no-prior", false, "score with the rules alone, without the learned conflict-context prior"),
@@ -69,10 +70,4 @@ func loadRules(f ruleFlags, stderr io.Writer) (*rules.Set, int) {
 		return nil, ExitUsage
 	}
 	return set, ExitOK
-}
-
-func newFlagSet(name string, env Env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return fs
 }

@@ -2,36 +2,43 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tocsin-alerts/tocsin/rules"
 )
 
-// cmdScore scores reports and prints one verdict each, in input order.
-func cmdScore(_ context.Context, env Env) int {
-	fs := newFlagSet("score", env)
-	format := fs.String("format", "text", "output format: text or jsonl")
-	rulesDir := rulesFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: tocsin score [--format text|jsonl] [--rules DIR] FILE|DIR|- ...")
-		fs.PrintDefaults()
+func newScoreCmd(env *Env) *cobra.Command {
+	var format string
+	var rf ruleFlags
+	cmd := &cobra.Command{
+		Use:   "score [flags] FILE|DIR|- ...",
+		Short: "Score reports from files, .jsonl corpora or stdin (-)",
+		Long: `Score prints one verdict per report, in input order, with the evidence that fired and the hits that
+were suppressed. FILE is a .txt/.md report (first line the title when a blank line follows), a .json
+report or array, a .jsonl corpus, a directory of those, or - for stdin.`,
+		Example: "  tocsin score seeds/aleppo-offensive.txt\n  tocsin score --format jsonl corpus.jsonl\n  echo 'Rebels entered Aleppo.' | tocsin score -",
+		Args:    needArgs("FILE, DIR or - (stdin) to score"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exit(runScore(*env, format, rf, args))
+		},
 	}
-	if err := fs.Parse(env.Args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() == 0 || (*format != "text" && *format != "jsonl") {
-		fs.Usage()
-		return ExitUsage
-	}
-	set, code := loadRules(rulesDir, env.Stderr)
+	enumFlag(cmd.Flags(), &format, "format", "text", "output format: text or jsonl", "text", "jsonl")
+	rf = rulesFlag(cmd.Flags())
+	return cmd
+}
+
+// runScore scores reports and prints one verdict each, in input order.
+func runScore(env Env, format string, rf ruleFlags, paths []string) int {
+	set, code := loadRules(rf, env.Stderr)
 	if set == nil {
 		return code
 	}
-	inputs, err := readInputs(fs.Args(), env.Stdin)
+	inputs, err := readInputs(paths, env.Stdin)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "tocsin:", err)
 		return ExitUsage
@@ -43,7 +50,7 @@ func cmdScore(_ context.Context, env Env) int {
 	for _, in := range inputs {
 		res := set.Score(in.Report)
 		res.ID = in.ID
-		if *format == "jsonl" {
+		if format == "jsonl" {
 			if err := enc.Encode(res); err != nil {
 				fmt.Fprintln(env.Stderr, "tocsin:", err)
 				return ExitFailure

@@ -4,64 +4,65 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/summary"
 )
 
-// maxSummarizeInput bounds one input file: a quick check should not read a
-// disk image by mistake.
+// summarizeFlags are the flags of `tocsin summarize`.
+type summarizeFlags struct {
+	baseURL, model, keyFile string
+	timeout, budget         time.Duration
+	maxChars                int
+	asJSON                  bool
+}
 
-// cmdSummarize prints the summary of each report in the given files, as an
-// alert would carry it: the rule evidence first, extractive unless a model is
-// configured (flags, or TOCSIN_LLM_BASE_URL / TOCSIN_LLM_MODEL /
+// newSummarizeCmd prints the summary of each report in the given files, as
+// an alert would carry it: the rule evidence first, extractive unless a
+// model is configured (flags, or TOCSIN_LLM_BASE_URL / TOCSIN_LLM_MODEL /
 // TOCSIN_LLM_API_KEY). A file that cannot be read or parsed is reported and
 // skipped; the others are still summarised, and the exit code is then 2.
-func cmdSummarize(ctx context.Context, env Env) int {
-	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	getenv := env.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
+func newSummarizeCmd(env *Env) *cobra.Command {
+	var f summarizeFlags
+	cmd := &cobra.Command{
+		Use:   "summarize [flags] FILE ...",
+		Short: "Print the alert summary of report files (extractive, or a model when configured)",
+		Long: `Summarize prints the summary an alert would carry for each report. FILE is a .txt/.md report, a .json
+report or array, a .jsonl corpus, or - for stdin.`,
+		Args: needArgs("FILE to summarize (or - for stdin)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(summarizeReports(cmd.Context(), *env, f, args))
+		},
 	}
-	baseURL := fs.String("base-url", getenv("TOCSIN_LLM_BASE_URL"), "OpenAI-compatible API root, e.g. http://127.0.0.1:11434/v1 (env TOCSIN_LLM_BASE_URL); empty: extractive only")
-	model := fs.String("model", getenv("TOCSIN_LLM_MODEL"), "model name (env TOCSIN_LLM_MODEL)")
-	keyFile := fs.String("api-key-file", "", "file holding the API key (default: env TOCSIN_LLM_API_KEY)")
-	timeout := fs.Duration("timeout", summary.DefaultTimeout, "per-request timeout")
-	budget := fs.Duration("budget", summary.DefaultBudget, "most time the model may take per summary before the extractive one is used")
-	maxChars := fs.Int("max-chars", summary.DefaultMaxChars, "summary length bound, in characters")
-	asJSON := fs.Bool("json", false, "print one JSON object per report")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: tocsin summarize [--base-url URL --model M --api-key-file F] [--json] FILE...")
-		fmt.Fprintln(env.Stderr, "FILE is a .txt/.md report, a .json report or array, a .jsonl corpus, or - for stdin.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(env.Args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return ExitUsage
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.baseURL, "base-url", env.Getenv("TOCSIN_LLM_BASE_URL"), "OpenAI-compatible API root, e.g. http://127.0.0.1:11434/v1 (env TOCSIN_LLM_BASE_URL); empty: extractive only")
+	fs.StringVar(&f.model, "model", env.Getenv("TOCSIN_LLM_MODEL"), "model name (env TOCSIN_LLM_MODEL)")
+	fs.StringVar(&f.keyFile, "api-key-file", "", "file holding the API key (default: env TOCSIN_LLM_API_KEY)")
+	fs.DurationVar(&f.timeout, "timeout", summary.DefaultTimeout, "per-request timeout")
+	fs.DurationVar(&f.budget, "budget", summary.DefaultBudget, "most time the model may take per summary before the extractive one is used")
+	fs.IntVar(&f.maxChars, "max-chars", summary.DefaultMaxChars, "summary length bound, in characters")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per report")
+	return cmd
+}
 
-	key, err := apiKey(getenv, *keyFile)
+func summarizeReports(ctx context.Context, env Env, f summarizeFlags, paths []string) int {
+	key, err := apiKey(env.Getenv, f.keyFile)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin summarize: %v\n", err)
 		return ExitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := summary.New(summary.Options{
-		BaseURL: *baseURL, Model: *model, APIKey: summary.Secret(key),
-		Timeout: *timeout, Budget: *budget, MaxChars: *maxChars,
+		BaseURL: f.baseURL, Model: f.model, APIKey: summary.Secret(key),
+		Timeout: f.timeout, Budget: f.budget, MaxChars: f.maxChars,
 	}, logger)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin summarize: %v\n", err)
@@ -75,7 +76,7 @@ func cmdSummarize(ctx context.Context, env Env) int {
 
 	code := ExitOK
 	enc := json.NewEncoder(env.Stdout)
-	for _, name := range fs.Args() {
+	for _, name := range paths {
 		items, err := readReports(name, env.Stdin)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "tocsin summarize: %s: %v\n", name, err)
@@ -96,7 +97,7 @@ func cmdSummarize(ctx context.Context, env Env) int {
 			if it.ID != "" {
 				label += "#" + it.ID
 			}
-			if *asJSON {
+			if f.asJSON {
 				enc.Encode(struct {
 					File     string `json:"file"`
 					ID       string `json:"id,omitempty"`

@@ -8,8 +8,10 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,11 +53,28 @@ type HTTP struct {
 	PushMaxBodyBytes int64 `yaml:"push_max_body_bytes"`
 }
 
-// Store selects the database.
+// Store selects the database and how long it keeps what it stored.
 type Store struct {
-	// DSN is a SQLite file path, or a postgres:// URL.
+	// DSN is a SQLite file path (relative to the working directory), or a
+	// postgres:// URL.
 	DSN string `yaml:"dsn"`
+	// DSNFile reads the DSN from a file instead (a PostgreSQL URL with a
+	// password, as a Docker/Kubernetes secret).
+	DSNFile string `yaml:"dsn_file"`
+	// Retention is how long reports, resolved incidents, their delivered
+	// alerts and expired silences are kept; 0 keeps everything.
+	Retention Duration `yaml:"retention"`
+	// PruneSchedule is the cron spec of the job that deletes what is past
+	// retention.
+	PruneSchedule string `yaml:"prune_schedule"`
 }
+
+// Store defaults.
+const (
+	defaultDSN           = "tocsin.db"
+	defaultRetention     = Duration(90 * 24 * time.Hour)
+	defaultPruneSchedule = "@every 1h"
+)
 
 // Rules selects the rule set.
 type Rules struct {
@@ -90,6 +109,9 @@ type Source struct {
 	Path     string   `yaml:"path"`
 	Interval Duration `yaml:"interval"`
 	FullText bool     `yaml:"full_text"`
+	// Labels describe the source (region: sahel, trust: wire...): they
+	// travel with its reports onto incidents, where routes can match them.
+	Labels map[string]string `yaml:"labels"`
 }
 
 // Alerts configures incident policy.
@@ -116,13 +138,23 @@ type Console struct {
 	Format  string `yaml:"format"` // text or jsonl
 }
 
+// Demo reports whether this config is the demo: no sources, no push token
+// and no notifier but the console. Only then are the sample reports in
+// seeds/ polled. As soon as a real input or destination is configured, an
+// empty sources list polls nothing: made-up stories must never reach a real
+// channel. A new notifier's section joins the check here.
+func (c *Config) Demo() bool {
+	return len(c.Sources) == 0 && c.HTTP.PushToken == "" && c.HTTP.PushTokenFile == "" &&
+		!c.Discord.Enabled() && c.Discord.TokenFile == ""
+}
+
 // Default returns the configuration used when there is no file, and the
 // base every file is decoded onto.
 func Default() *Config {
 	return &Config{
 		Log:   Log{Level: "info", Format: "text"},
 		HTTP:  HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
-		Store: Store{DSN: "tocsin.db"},
+		Store: Store{DSN: defaultDSN, Retention: defaultRetention, PruneSchedule: defaultPruneSchedule},
 		Poller: Poller{Schedule: "@every 1s", Workers: 8, DefaultInterval: Duration(5 * 60e9), BacklogAge: Duration(24 * 3600e9),
 			Timeout: Duration(30e9), MaxBodyBytes: 10 << 20, PerHost: 2, ErrorBackoff: Duration(60e9),
 			MaxErrorBackoff: Duration(6 * 3600e9)},
@@ -134,15 +166,43 @@ func Default() *Config {
 	}
 }
 
+// Options say how a config is loaded.
+type Options struct {
+	// Getenv resolves ${VAR}; nil means os.Getenv.
+	Getenv func(string) string
+	// Sections are the top-level keys the caller uses ("store", "log",
+	// ...). An unset ${VAR}, a *_file secret and a validation problem
+	// outside them are no concern of the caller: `tocsin status` reads the
+	// store and needs no Discord token. Nil means every section. Decoding
+	// problems (unknown keys, wrong types) are reported wherever they are.
+	Sections []string
+	// Override runs after decoding and before the one validation: the
+	// command line's flags (--db, --http...) go here.
+	Override func(*Config)
+}
+
+func (o Options) inScope(section string) bool {
+	return o.Sections == nil || section == "" || slices.Contains(o.Sections, section)
+}
+
 // Load reads the YAML file at path onto Default(), expanding ${VAR} and
-// ${VAR:-default} from getenv, refusing unknown keys, and validating. Every
-// problem is reported at once.
+// ${VAR:-default} from getenv, refusing unknown keys, reading *_file secrets
+// and validating. Every problem is reported at once.
 func Load(path string, getenv func(string) string) (*Config, error) {
+	return LoadWith(path, Options{Getenv: getenv})
+}
+
+// LoadWith is Load with options. An empty path means no file: Default(),
+// with the overrides applied and validated.
+func LoadWith(path string, o Options) (*Config, error) {
+	if path == "" {
+		return finish(Default(), o, nil)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	c, err := Parse(data, getenv)
+	c, err := ParseWith(data, o)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -153,10 +213,17 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
 // Parse decodes and validates YAML config bytes (see Load).
 func Parse(data []byte, getenv func(string) string) (*Config, error) {
+	return ParseWith(data, Options{Getenv: getenv})
+}
+
+// ParseWith is Parse with options (see LoadWith).
+func ParseWith(data []byte, o Options) (*Config, error) {
+	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	var errs Errors
+	where := locate(data)
 	lines := bytes.Split(data, []byte("\n"))
 	for i, ln := range lines {
 		if bytes.HasPrefix(bytes.TrimSpace(ln), []byte("#")) {
@@ -171,7 +238,10 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 			if sub[2] != nil {
 				return sub[3]
 			}
-			errs.Add("line "+strconv.Itoa(i+1), "environment variable %s is not set (use ${%s:-default} for a default)", name, name)
+			section, path := where(i+1, string(m))
+			if o.inScope(section) {
+				errs.Add(path, "environment variable %s is not set (use ${%s:-default} for a default)", name, name)
+			}
 			return nil
 		})
 	}
@@ -188,85 +258,124 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 			errs.Add("yaml", "%v", err)
 		}
 	}
+	return finish(c, o, errs)
+}
+
+// finish reads the secret files in scope, applies the overrides and
+// validates, once, reporting every problem found on the way.
+func finish(c *Config, o Options, errs Errors) (*Config, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
+	c.readSecretFiles(o.inScope, &errs)
+	if o.Override != nil {
+		o.Override(c)
+	}
+	for _, e := range c.problems() {
+		if o.inScope(section(e.Path)) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return c, nil
 }
 
-// yamlPath turns "line 5: field foo not found in type config.HTTP" into a
-// location an operator can find: "line 5".
-func yamlPath(m string) string {
-	if strings.HasPrefix(m, "line ") {
-		if i := strings.Index(m, ":"); i > 0 {
-			return m[:i]
-		}
+// section is the top-level key of a field path ("discord" for
+// "discord.channels[0].channel_id"); "" for a bare line reference.
+func section(path string) string {
+	if strings.HasPrefix(path, "line ") || path == "yaml" {
+		return ""
 	}
-	return "yaml"
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
-func yamlMsg(m string) string {
-	if strings.HasPrefix(m, "line ") {
-		if i := strings.Index(m, ": "); i > 0 {
-			m = m[i+2:]
+// locate maps a line of the raw file and a ${VAR} reference on it to the
+// field it sits in: its top-level section and its path ("discord.token"),
+// so that an unset variable is named by its field and ignored outside the
+// caller's sections. A file that does not parse maps to "line N".
+func locate(data []byte) func(line int, ref string) (section, path string) {
+	var doc yaml.Node
+	fallback := func(line int, _ string) (string, string) { return "", "line " + strconv.Itoa(line) }
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return fallback
+	}
+	top := doc.Content[0]
+	type span struct {
+		key        string
+		start, end int // lines [start, end)
+	}
+	var spans []span
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		spans = append(spans, span{key: top.Content[i].Value, start: top.Content[i].Line})
+	}
+	for i := range spans {
+		spans[i].end = int(^uint(0) >> 1)
+		if i+1 < len(spans) {
+			spans[i].end = spans[i+1].start
 		}
 	}
-	if strings.HasPrefix(m, "field ") && strings.Contains(m, " not found in type ") {
-		return "unknown key " + strings.TrimPrefix(m[:strings.Index(m, " not found")], "field ") + " (check spelling and nesting)"
+	// Scalars that hold a reference, by line, with their paths.
+	type hit struct {
+		path, value string
 	}
-	return m
+	byLine := map[int][]hit{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if path != "" {
+					p = path + "." + p
+				}
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, path+"["+strconv.Itoa(i)+"]")
+			}
+		case yaml.ScalarNode:
+			if strings.Contains(n.Value, "${") {
+				byLine[n.Line] = append(byLine[n.Line], hit{path, n.Value})
+			}
+		}
+	}
+	walk(top, "")
+	return func(line int, ref string) (string, string) {
+		sec := ""
+		for _, s := range spans {
+			if line >= s.start && line < s.end {
+				sec = s.key
+			}
+		}
+		for _, h := range byLine[line] {
+			if strings.Contains(h.value, ref) {
+				return sec, h.path + " (line " + strconv.Itoa(line) + ")"
+			}
+		}
+		if sec == "" {
+			return "", "line " + strconv.Itoa(line)
+		}
+		return sec, sec + " (line " + strconv.Itoa(line) + ")"
+	}
 }
 
-// Validate checks every field, fills secrets from *_file, and reports all
-// problems at once with their field paths.
-func (c *Config) Validate() error {
+// ValidateSources checks sources as a config would: ids unique, a known
+// kind with its url or path, labels. Problems are named sources[i].field.
+func ValidateSources(srcs []Source) error {
 	var errs Errors
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		errs.Add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
-	}
-	if c.Log.Format != "text" && c.Log.Format != "json" {
-		errs.Add("log.format", "%q is not text or json", c.Log.Format)
-	}
-	if c.HTTP.PushTokenFile != "" {
-		b, err := os.ReadFile(c.HTTP.PushTokenFile)
-		if err != nil {
-			errs.Add("http.push_token_file", "cannot read: %v", err)
-		} else {
-			c.HTTP.PushToken = Secret(strings.TrimSpace(string(b)))
-		}
-	}
-	if c.HTTP.PushMaxBodyBytes <= 0 {
-		errs.Add("http.push_max_body_bytes", "must be positive")
-	}
-	if strings.TrimSpace(c.Store.DSN) == "" {
-		errs.Add("store.dsn", "required (a SQLite file path or a postgres:// URL)")
-	}
-	p := &c.Poller
-	if p.Schedule == "" {
-		errs.Add("poller.schedule", "required (e.g. \"@every 1s\")")
-	}
-	positive := func(path string, v int64) {
-		if v <= 0 {
-			errs.Add(path, "must be positive")
-		}
-	}
-	positive("poller.workers", int64(p.Workers))
-	positive("poller.default_interval", int64(p.DefaultInterval))
-	positive("poller.backlog_age", int64(p.BacklogAge))
-	positive("poller.timeout", int64(p.Timeout))
-	positive("poller.max_body_bytes", p.MaxBodyBytes)
-	positive("poller.per_host", int64(p.PerHost))
-	positive("poller.error_backoff", int64(p.ErrorBackoff))
-	if p.MaxErrorBackoff < p.ErrorBackoff {
-		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
-	}
+	validateSources(srcs, &errs)
+	return errs.Err()
+}
+
+func validateSources(srcs []Source, errs *Errors) {
 	ids := map[string]bool{}
-	for i, s := range c.Sources {
+	for i, s := range srcs {
 		path := fmt.Sprintf("sources[%d]", i)
 		if s.ID == "" {
 			errs.Add(path+".id", "required")
@@ -296,7 +405,85 @@ func (c *Config) Validate() error {
 		if s.Interval < 0 {
 			errs.Add(path+".interval", "must not be negative")
 		}
+		validateLabels(path+".labels", s.Labels, errs)
 	}
+}
+
+// yamlPath turns "line 5: field foo not found in type config.HTTP" into a
+// location an operator can find: "line 5".
+func yamlPath(m string) string {
+	if strings.HasPrefix(m, "line ") {
+		if i := strings.Index(m, ":"); i > 0 {
+			return m[:i]
+		}
+	}
+	return "yaml"
+}
+
+func yamlMsg(m string) string {
+	if strings.HasPrefix(m, "line ") {
+		if i := strings.Index(m, ": "); i > 0 {
+			m = m[i+2:]
+		}
+	}
+	if strings.HasPrefix(m, "field ") && strings.Contains(m, " not found in type ") {
+		return "unknown key " + strings.TrimPrefix(m[:strings.Index(m, " not found")], "field ") + " (check spelling and nesting)"
+	}
+	return m
+}
+
+// Validate checks every field, fills in the documented defaults of zero
+// fields, and reports all problems at once with their field paths. It does
+// no I/O: secrets were read from their *_file keys by Load (or
+// ReadSecretFiles), so calling it again changes nothing.
+func (c *Config) Validate() error {
+	return c.problems().Err()
+}
+
+func (c *Config) problems() Errors {
+	var errs Errors
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs.Add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs.Add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if c.HTTP.PushMaxBodyBytes <= 0 {
+		errs.Add("http.push_max_body_bytes", "must be positive")
+	}
+	if strings.TrimSpace(c.Store.DSN) == "" {
+		errs.Add("store.dsn", "required (a SQLite file path or a postgres:// URL)")
+	}
+	if c.Store.Retention < 0 {
+		errs.Add("store.retention", "must not be negative (0 keeps everything)")
+	} else if c.Store.Retention > 0 && c.Store.Retention < Duration(time.Hour) {
+		errs.Add("store.retention", "%v is shorter than an hour; incidents would vanish while still news", c.Store.Retention)
+	}
+	if c.Store.Retention > 0 && strings.TrimSpace(c.Store.PruneSchedule) == "" {
+		errs.Add("store.prune_schedule", "required while store.retention is set (e.g. \"@every 1h\")")
+	}
+	p := &c.Poller
+	if p.Schedule == "" {
+		errs.Add("poller.schedule", "required (e.g. \"@every 1s\")")
+	}
+	positive := func(path string, v int64) {
+		if v <= 0 {
+			errs.Add(path, "must be positive")
+		}
+	}
+	positive("poller.workers", int64(p.Workers))
+	positive("poller.default_interval", int64(p.DefaultInterval))
+	positive("poller.backlog_age", int64(p.BacklogAge))
+	positive("poller.timeout", int64(p.Timeout))
+	positive("poller.max_body_bytes", p.MaxBodyBytes)
+	positive("poller.per_host", int64(p.PerHost))
+	positive("poller.error_backoff", int64(p.ErrorBackoff))
+	if p.MaxErrorBackoff < p.ErrorBackoff {
+		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
+	}
+	validateSources(c.Sources, &errs)
 	sevs := map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
 	if !sevs[c.Alerts.MinSeverity] {
 		errs.Add("alerts.min_severity", "%q is not low, medium, high or critical", c.Alerts.MinSeverity)
@@ -331,5 +518,5 @@ func (c *Config) Validate() error {
 	positive("shutdown_timeout", int64(c.ShutdownTimeout))
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
-	return errs.Err()
+	return errs
 }

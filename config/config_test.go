@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,44 @@ func TestExampleConfig(t *testing.T) {
 	want, _ := json.Marshal(d)
 	if string(got) != string(want) {
 		t.Errorf("example differs from defaults:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestExampleDocumentsEveryKey: every key of the config (each a field of
+// Default(), at any depth) is shown in config.example.yaml, set or in a
+// comment, so a new key cannot go undocumented.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	raw, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	var walk func(rt reflect.Type, path string)
+	walk = func(rt reflect.Type, path string) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || rt.PkgPath() != reflect.TypeOf(Config{}).PkgPath() {
+			return
+		}
+		for i := range rt.NumField() {
+			name := strings.Split(rt.Field(i).Tag.Get("yaml"), ",")[0]
+			if name == "" || name == "-" {
+				continue
+			}
+			keys = append(keys, path+name)
+			walk(rt.Field(i).Type, path+name+".")
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	text := string(raw)
+	for _, k := range keys {
+		leaf := k[strings.LastIndex(k, ".")+1:]
+		if !regexp.MustCompile(`(?m)(^|[\s{,#-])` + regexp.QuoteMeta(leaf) + `:`).MatchString(text) {
+			t.Errorf("config.example.yaml does not show %s", k)
+		}
+	}
+	if len(keys) < 60 {
+		t.Errorf("only %d keys found", len(keys))
 	}
 }

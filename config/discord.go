@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -83,21 +82,10 @@ func snowflake(s string) bool {
 	return err == nil
 }
 
-// validate fills defaults, reads token_file and records every problem
-// under path ("discord").
+// validate fills defaults and records every problem under path
+// ("discord"). token_file was read into Token by Load.
 func (d *Discord) validate(path string, errs *Errors) {
 	p := func(field string) string { return path + "." + field }
-	if d.TokenFile != "" {
-		if d.Token != "" {
-			errs.Add(p("token_file"), "set both token and token_file; choose one")
-		} else if b, err := os.ReadFile(d.TokenFile); err != nil {
-			errs.Add(p("token_file"), "cannot read: %v", err)
-		} else if t := strings.TrimSpace(string(b)); t == "" {
-			errs.Add(p("token_file"), "%s is empty", d.TokenFile)
-		} else {
-			d.Token = Secret(t)
-		}
-	}
 	if d.APIURL == "" {
 		d.APIURL = DefaultDiscordAPIURL
 	}

@@ -2,18 +2,11 @@ package config
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestDiscordValidate(t *testing.T) {
-	dir := t.TempDir()
-	tokFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokFile, []byte("abc.def.ghi\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	off := false
 	cases := []struct {
 		name string
@@ -23,8 +16,6 @@ func TestDiscordValidate(t *testing.T) {
 		{"off", Discord{}, nil},
 		{"channels without token", Discord{Channels: []DiscordChannel{{ChannelID: "123456789012345678"}}}, []string{"discord.token"}},
 		{"minimal", Discord{Token: "abc.def", ApplicationID: "123456789012345678"}, nil},
-		{"token file", Discord{TokenFile: tokFile, ApplicationID: "123456789012345678"}, nil},
-		{"both token and file", Discord{Token: "x", TokenFile: tokFile, ApplicationID: "123456789012345678"}, []string{"discord.token_file"}},
 		{"Bot prefix", Discord{Token: "Bot abc", ApplicationID: "123456789012345678"}, []string{"discord.token"}},
 		{"everything wrong", Discord{Token: "abc", ApplicationID: "x", GuildID: "y", APIURL: "ftp://h", PublicKey: "zz", InteractionsPath: "x",
 			AdminRoleIDs: []string{"r"}, RetryBudget: 99,

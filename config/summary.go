@@ -2,7 +2,6 @@ package config
 
 import (
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -34,7 +33,7 @@ type Summary struct {
 	// APIKey is the bearer token; prefer api_key_file or ${ENV}. May be
 	// empty for local servers. It prints as <secret>.
 	APIKey Secret `yaml:"api_key"`
-	// APIKeyFile is read (and trimmed) by validate into APIKey.
+	// APIKeyFile is read (and trimmed) into APIKey by Load.
 	APIKeyFile string `yaml:"api_key_file"`
 	// Timeout bounds one HTTP request to the model. Default 10s.
 	Timeout Duration `yaml:"timeout"`
@@ -91,8 +90,8 @@ const (
 	defaultVetoConfidence        = 0.8
 )
 
-// validate fills defaults, reads api_key_file and records every problem
-// under path ("summary").
+// validate fills defaults and records every problem under path
+// ("summary"). api_key_file was read into APIKey by Load.
 func (s *Summary) validate(path string, errs *Errors) {
 	p := func(field string) string { return path + "." + field }
 	s.applyDefaults()
@@ -112,22 +111,6 @@ func (s *Summary) validate(path string, errs *Errors) {
 		}
 	} else if s.Model != "" || s.APIKey != "" || s.APIKeyFile != "" {
 		errs.Add(p("base_url"), "is required when model or an API key is set")
-	}
-	if s.APIKeyFile != "" {
-		switch {
-		case s.APIKey != "":
-			errs.Add(p("api_key_file"), "set both api_key and api_key_file; choose one")
-		default:
-			b, err := os.ReadFile(s.APIKeyFile)
-			if err != nil {
-				// The path is not secret; the error text names only it.
-				errs.Add(p("api_key_file"), "cannot read: %v", err)
-			} else if k := strings.TrimSpace(string(b)); k == "" {
-				errs.Add(p("api_key_file"), "%s is empty", s.APIKeyFile)
-			} else {
-				s.APIKey = Secret(k)
-			}
-		}
 	}
 	if s.Timeout <= 0 {
 		errs.Add(p("timeout"), "must be positive, e.g. 10s")

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -43,16 +41,12 @@ func TestSummaryDefaults(t *testing.T) {
 }
 
 func TestSummaryFull(t *testing.T) {
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "key")
-	if err := os.WriteFile(keyFile, []byte("sk-from-file\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := decodeSummary(t, fmt.Sprintf(`
+	// api_key_file is read by Load (secrets_test.go); here the key is inline.
+	s, err := decodeSummary(t, `
 summary:
   base_url: http://127.0.0.1:11434/v1
   model: llama3.1:8b
-  api_key_file: %s
+  api_key: sk-from-file
   timeout: 5s
   max_tokens: 200
   temperature: 0.1
@@ -61,7 +55,7 @@ summary:
   budget: 1m30s
   cache_size: -1
   second_opinion: {enabled: true, veto_confidence: 0.9}
-`, keyFile))
+`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +88,6 @@ func TestSummaryErrorsNameFields(t *testing.T) {
 summary:
   base_url: ftp://user:pw@example.org
   api_key: x
-  api_key_file: /nonexistent
   max_tokens: -5
   temperature: 3
   concurrency: 100
@@ -112,7 +105,7 @@ summary:
 		paths = append(paths, fe.Path)
 	}
 	sort.Strings(paths)
-	want := []string{"summary.api_key_file", "summary.base_url", "summary.cache_size", "summary.concurrency", "summary.max_tokens",
+	want := []string{"summary.base_url", "summary.cache_size", "summary.concurrency", "summary.max_tokens",
 		"summary.model", "summary.requests_per_minute", "summary.second_opinion.max_score",
 		"summary.second_opinion.veto_confidence", "summary.temperature"}
 	if strings.Join(paths, " ") != strings.Join(want, " ") {

@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/report"
 )
 
 // Format is the output format.
@@ -87,9 +89,11 @@ type line struct {
 	Evidence      []evLine  `json:"evidence"`
 	Sources       []srcLine `json:"sources"`
 	Corroboration int       `json:"corroboration"`
-	Contested     bool      `json:"contested"`
-	Reason        string    `json:"reason"`
-	At            time.Time `json:"at"`
+	// Labels are the labels of the incident's sources (alerts.Incident.Labels).
+	Labels    map[string][]string `json:"labels,omitempty"`
+	Contested bool                `json:"contested"`
+	Reason    string              `json:"reason"`
+	At        time.Time           `json:"at"`
 }
 
 type evLine struct {
@@ -99,10 +103,11 @@ type evLine struct {
 }
 
 type srcLine struct {
-	Source string `json:"source"`
-	Outlet string `json:"outlet,omitempty"`
-	Title  string `json:"title,omitempty"`
-	URL    string `json:"url,omitempty"`
+	Source string        `json:"source"`
+	Outlet string        `json:"outlet,omitempty"`
+	Title  string        `json:"title,omitempty"`
+	URL    string        `json:"url,omitempty"`
+	Labels report.Labels `json:"labels,omitzero"`
 }
 
 func jsonLine(a alerts.Alert) line {
@@ -120,7 +125,10 @@ func jsonLine(a alerts.Alert) line {
 		l.Evidence = append(l.Evidence, evLine{Rule: e.Rule, Sentence: e.Sentence, Why: e.Why})
 	}
 	for _, s := range inc.Sources {
-		l.Sources = append(l.Sources, srcLine{Source: s.Source, Outlet: s.Outlet, Title: s.Title, URL: s.URL})
+		l.Sources = append(l.Sources, srcLine{Source: s.Source, Outlet: s.Outlet, Title: s.Title, URL: s.URL, Labels: s.Labels})
+	}
+	if labels := inc.Labels(); len(labels) > 0 {
+		l.Labels = labels
 	}
 	return l
 }
@@ -163,6 +171,18 @@ func Card(a alerts.Alert) string {
 		b.WriteString("  contested: a denial was found\n")
 	}
 	fmt.Fprintf(&b, "  sources:  %d corroborating\n", inc.Corroboration)
+	if labels := inc.Labels(); len(labels) > 0 {
+		names := make([]string, 0, len(labels))
+		for k := range labels {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		parts := make([]string, len(names))
+		for i, k := range names {
+			parts[i] = clean(k+"="+strings.Join(labels[k], ","), 120)
+		}
+		fmt.Fprintf(&b, "  labels:   %s\n", strings.Join(parts, " "))
+	}
 	for i, s := range inc.Sources {
 		if i == 5 {
 			fmt.Fprintf(&b, "            (+%d more)\n", len(inc.Sources)-5)

@@ -67,6 +67,12 @@ type Result struct {
 	Status int
 	// Bytes is the size of the body read.
 	Bytes int64
+	// Charset is the encoding the body was read as ("utf-8",
+	// "windows-1252"...) and CharsetFrom what decided it: bom, header,
+	// declaration, utf-8 or detected (see toUTF8).
+	Charset, CharsetFrom string
+
+	contentType string
 }
 
 // Options configures a Fetcher. Zero values take the defaults above.
@@ -216,7 +222,9 @@ func (f *Fetcher) Fetch(ctx context.Context, s Source) (Result, error) {
 	if err != nil || res.NotModified {
 		return res, err
 	}
-	parsed, err := parseFeed(body)
+	dec := toUTF8(body, res.contentType)
+	res.Charset, res.CharsetFrom = dec.charset, dec.from
+	parsed, err := parseFeed(dec.body)
 	if err != nil {
 		return Result{}, &Error{Kind: KindParse, URL: RedactURL(s.URL), Status: res.Status, Err: err}
 	}
@@ -226,7 +234,7 @@ func (f *Fetcher) Fetch(ctx context.Context, s Source) (Result, error) {
 		f.fillFullText(ctx, s, res.Reports)
 	}
 	f.log.Debug("fetched", "source", s.ID, "url", RedactURL(s.URL), "status", res.Status,
-		"bytes", res.Bytes, "reports", len(res.Reports), "min_interval", res.MinInterval)
+		"bytes", res.Bytes, "charset", res.Charset, "charset_from", res.CharsetFrom, "reports", len(res.Reports), "min_interval", res.MinInterval)
 	return res, nil
 }
 
@@ -249,6 +257,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, s Source) (Result, []byte, erro
 		LastModified: resp.Header.Get("Last-Modified"),
 		MinInterval:  parseMaxAge(resp.Header.Get("Cache-Control")),
 		Bytes:        int64(len(body)),
+		contentType:  resp.Header.Get("Content-Type"),
 	}
 	if resp.StatusCode == http.StatusNotModified {
 		res.NotModified = true

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
@@ -22,12 +21,13 @@ type parsedFeed struct {
 }
 
 // parseFeed detects and parses any format gofeed knows (RSS 0.9x/1.0 (RDF)/
-// 2.0, Atom 0.3/1.0, JSON Feed). A fresh gofeed.Parser per call keeps
-// fetches independent; it is cheap next to the parse itself.
+// 2.0, Atom 0.3/1.0, JSON Feed) in a body already converted to UTF-8
+// (toUTF8). A fresh gofeed.Parser per call keeps fetches independent; it is
+// cheap next to the parse itself.
 func parseFeed(body []byte) (parsedFeed, error) {
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
-	fd, err := p.Parse(bytes.NewReader(repairUTF8(body)))
+	fd, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
 		return parsedFeed{}, fmt.Errorf("parse feed: %w", err)
 	}
@@ -36,34 +36,6 @@ func parseFeed(body []byte) (parsedFeed, error) {
 		out.ttl = parseTTL(rf.TTL)
 	}
 	return out, nil
-}
-
-// repairUTF8 replaces invalid byte sequences in a body that claims (or by
-// default is) UTF-8. encoding/xml rejects a whole document for one bad byte,
-// and one mangled headline must not cost every item of the feed. Bodies that
-// declare another encoding are left for the parser's charset conversion.
-func repairUTF8(body []byte) []byte {
-	if utf8.Valid(body) {
-		return body
-	}
-	head := body[:min(len(body), 256)]
-	if bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte("<?xml")) {
-		decl := head
-		if i := bytes.Index(head, []byte("?>")); i >= 0 {
-			decl = head[:i]
-		}
-		decl = bytes.ToLower(decl)
-		if i := bytes.Index(decl, []byte("encoding=")); i >= 0 {
-			enc := bytes.Trim(decl[i+len("encoding="):], `"' `)
-			if j := bytes.IndexAny(enc, `"' `); j >= 0 {
-				enc = enc[:j]
-			}
-			if string(enc) != "utf-8" && string(enc) != "utf8" {
-				return body
-			}
-		}
-	}
-	return bytes.ToValidUTF8(body, []byte("\uFFFD"))
 }
 
 // itemsToReports maps feed items to sanitized reports. Items with neither

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+
 	"github.com/tocsin-alerts/tocsin/report"
 )
 
@@ -53,15 +56,26 @@ type PushOptions struct {
 
 // PushHandler serves POST /v1/reports: one report object or an array, in the
 // corpus shape (title, text, source, outlet, url, published, guid or id;
-// label and cluster are accepted and ignored). Answers:
+// label and cluster are accepted and ignored).
 //
-//	202 {"accepted":N}            stored by the sink
-//	400 {"errors":[{"field":"[1].text","message":"required"}]}
+// The request's Content-Type is application/json or any +json type, or
+// absent (read as JSON); a charset parameter other than UTF-8 (e.g.
+// charset=ISO-8859-1) is converted. Anything else is 415.
+//
+// A success is 202 {"accepted":N}: the reports are stored. Every failure has
+// one shape, ErrorBody, with Content-Type application/json:
+//
+//	{"errors":[{"field":"[1].text","message":"required"}, ...]}
+//
+// where field names the JSON path of the problem and is absent when the
+// problem is the request as a whole:
+//
+//	400 the body is not valid reports: every problem, each with its field
 //	401 missing or wrong bearer token (WWW-Authenticate says which)
-//	405 not POST
+//	405 not POST (Allow: POST)
 //	413 body over MaxBodyBytes
-//	415 not JSON
-//	503 the sink failed; retry later
+//	415 not JSON, or an unknown charset
+//	503 the sink failed; retry after Retry-After seconds
 //
 // The token is compared in constant time and never logged; the body is not
 // read before the token is checked.
@@ -99,10 +113,26 @@ type pushHandler struct {
 	tokenSum []byte // sha256 of the token; nil refuses everything
 }
 
-// FieldError is one validation problem, named by its JSON path ("[1].text").
+// FieldError is one problem, named by its JSON path ("[1].text"); Field is
+// empty for a problem with the request as a whole.
 type FieldError struct {
-	Field   string `json:"field"`
+	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+}
+
+// ErrorBody is the one shape of every error answer of tocsin's HTTP API.
+type ErrorBody struct {
+	Errors []FieldError `json:"errors"`
+}
+
+// WriteErrors answers status with an ErrorBody of the given problems.
+func WriteErrors(w http.ResponseWriter, status int, problems ...FieldError) {
+	writeJSON(w, status, ErrorBody{Errors: problems})
+}
+
+// writeError answers status with one problem about the whole request.
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	WriteErrors(w, status, FieldError{Message: fmt.Sprintf(format, args...)})
 }
 
 // pushItem is the accepted shape. Unknown fields are rejected so that a
@@ -123,18 +153,15 @@ type pushItem struct {
 func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed; use POST"})
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed; use POST")
 		return
 	}
 	if !h.authorized(w, r) {
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "Content-Type must be application/json"})
-			return
-		}
+	dec, ok := jsonCharset(w, r.Header.Get("Content-Type"))
+	if !ok {
+		return
 	}
 	if r.ContentLength > h.o.MaxBodyBytes {
 		h.tooLarge(w)
@@ -148,24 +175,30 @@ func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.log.Info("push: reading body failed", "remote", r.RemoteAddr, "error", err)
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "could not read body"})
+		writeError(w, http.StatusBadRequest, "could not read body")
 		return
+	}
+	if dec != nil {
+		if body, err = dec.NewDecoder().Bytes(body); err != nil {
+			writeError(w, http.StatusBadRequest, "body is not in the declared charset")
+			return
+		}
 	}
 	rs, problems := h.decode(body)
 	if len(problems) > 0 {
 		h.log.Info("push: rejected", "remote", r.RemoteAddr, "problems", len(problems))
-		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": problems})
+		WriteErrors(w, http.StatusBadRequest, problems...)
 		return
 	}
 	if h.o.Sink == nil {
 		h.log.Error("push: no sink configured", "reports", len(rs))
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "push is not available"})
+		writeError(w, http.StatusServiceUnavailable, "push is not available")
 		return
 	}
 	if err := h.o.Sink(r.Context(), rs); err != nil {
 		h.log.Error("push: sink failed", "remote", r.RemoteAddr, "reports", len(rs), "error", err)
 		w.Header().Set("Retry-After", "30")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "could not store the reports; retry later"})
+		writeError(w, http.StatusServiceUnavailable, "could not store the reports; retry later")
 		return
 	}
 	h.log.Info("push: accepted", "remote", r.RemoteAddr, "reports", len(rs))
@@ -180,21 +213,21 @@ func (h *pushHandler) authorized(w http.ResponseWriter, r *http.Request) bool {
 	scheme, tok, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "bearer token required"})
+		writeError(w, http.StatusUnauthorized, "bearer token required")
 		return false
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
 	if h.tokenSum == nil || subtle.ConstantTimeCompare(sum[:], h.tokenSum) != 1 {
 		h.log.Warn("push: wrong token", "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin", error="invalid_token"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid token"})
+		writeError(w, http.StatusUnauthorized, "invalid token")
 		return false
 	}
 	return true
 }
 
 func (h *pushHandler) tooLarge(w http.ResponseWriter) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body over %d bytes", h.o.MaxBodyBytes)})
+	writeError(w, http.StatusRequestEntityTooLarge, "body over %d bytes", h.o.MaxBodyBytes)
 }
 
 // decode validates body and returns the reports, or every problem found.
@@ -312,6 +345,40 @@ func jsonKind(k string) string {
 		return "string"
 	}
 	return k
+}
+
+// jsonCharset checks a push request's Content-Type (see PushHandler) and
+// returns the decoder of a non-UTF-8 charset, or nil. It answers 415 itself
+// when the type is refused.
+func jsonCharset(w http.ResponseWriter, ct string) (encoding.Encoding, bool) {
+	if ct == "" {
+		return nil, true
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json (got %q)", clipRunes(ct, 100))
+		return nil, false
+	}
+	label := params["charset"]
+	if label == "" {
+		return nil, true
+	}
+	enc, name := charset.Lookup(label)
+	switch {
+	case enc == nil:
+		writeError(w, http.StatusUnsupportedMediaType, "unknown charset %q; send UTF-8", clipRunes(label, 40))
+		return nil, false
+	case name == "utf-8":
+		return nil, true
+	}
+	return enc, true
+}
+
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

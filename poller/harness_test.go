@@ -173,6 +173,7 @@ type rigOptions struct {
 	notifiers    []*recorder
 	fetchTimeout time.Duration
 	reviewer     poller.Reviewer
+	maxReportAge time.Duration
 }
 
 func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptions) *rig {
@@ -200,8 +201,9 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 	}
 	p, err := poller.New(poller.Options{
 		Store: s, Scorer: sc, Reviewer: ro.reviewer, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake, Clock: clock, Workers: 4,
-		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
-		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
+		MaxReportAge: ro.maxReportAge,
+		Fetcher:      &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
+		Backoff:      func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
 	})
 	if err != nil {
 		t.Fatal(err)

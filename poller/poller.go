@@ -78,6 +78,11 @@ type Options struct {
 	// BacklogAge: on a source's first poll, items published longer ago than
 	// this are stored and scored but raise no alert (default 24h).
 	BacklogAge time.Duration
+	// MaxReportAge: items published longer ago than this never alert, on
+	// any poll: the store keeps nothing older (store.retention), so an old
+	// item a feed still carries after its record was pruned is no news.
+	// Zero turns the check off.
+	MaxReportAge time.Duration
 	// Backoff gives the delay after n consecutive failures (feed.Backoff).
 	Backoff func(streak int) time.Duration
 	Clock   Clock

@@ -49,6 +49,10 @@ func (p *Poller) poll(ctx context.Context, src store.Source) (pollStats, error) 
 		return pollStats{failed: true}, nil
 	}
 	p.o.Metrics.poll(time.Since(start))
+	// The source's labels travel with its reports onto incidents.
+	for i := range f.Reports {
+		f.Reports[i].Labels = src.Labels
+	}
 	for _, pr := range f.Problems {
 		p.log.Warn("source problem", "source", src.ID, "problem", pr)
 	}
@@ -183,6 +187,13 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 			if res.Alert {
 				p.log.Info("backlog item not alerted", "source", source, "identity", r.Identity(),
 					"published", r.Published, "reason", alerts.ReasonBacklog.String())
+			}
+			continue
+		}
+		if p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge {
+			if res.Alert {
+				p.log.Info("item older than the store's retention not alerted", "source", source, "identity", r.Identity(),
+					"published", r.Published)
 			}
 			continue
 		}

@@ -42,6 +42,10 @@ type Report struct {
 	Published time.Time `json:"published,omitzero"`
 	// Fetched is when tocsin first saw the report.
 	Fetched time.Time `json:"fetched,omitzero"`
+	// Labels are the labels of the source the report came from (config
+	// sources[].labels: region, trust...), set by the poller. They are not
+	// part of the report's identity or content, and not the corpus label.
+	Labels Labels `json:"labels,omitzero"`
 }
 
 // Identity returns the stable key of a report: "guid:<source>:<guid>" when the

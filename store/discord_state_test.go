@@ -189,6 +189,8 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range []string{`DROP TABLE subscriptions`, `DROP TABLE acks`, `DROP TABLE feedback`,
+		// undo migration 3 too
+		`DROP INDEX reports_updated`, `DROP INDEX incident_reports_identity`, `ALTER TABLE sources DROP COLUMN labels`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := db.ExecContext(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st, err)

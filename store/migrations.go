@@ -151,6 +151,13 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX feedback_kind ON feedback (kind, rule_id)`,
 	}},
+	{3, "source labels; indexes for retention", []string{
+		// A JSON object of the source's labels (config sources[].labels).
+		`ALTER TABLE sources ADD COLUMN labels TEXT NOT NULL DEFAULT ''`,
+		// Prune finds old reports and finished outbox rows by time.
+		`CREATE INDEX reports_updated ON reports (updated_at)`,
+		`CREATE INDEX incident_reports_identity ON incident_reports (identity)`,
+	}},
 }
 
 const (

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/tocsin-alerts/tocsin/report"
 )
 
 // Source is a configured source and its polling state.
@@ -16,6 +19,9 @@ type Source struct {
 	URL      string // feed URL or folder path
 	Interval time.Duration
 	Enabled  bool
+	// Labels are the source's labels (config sources[].labels); the poller
+	// puts them on every report the source brings.
+	Labels report.Labels
 
 	NextCheckAt   time.Time
 	ETag          string
@@ -39,6 +45,7 @@ type SourceSpec struct {
 	Kind     string
 	URL      string
 	Interval time.Duration
+	Labels   report.Labels
 }
 
 // FetchOutcome is what one poll of a source changed.
@@ -54,13 +61,13 @@ type FetchOutcome struct {
 }
 
 const (
-	sqlUpsertSource = `INSERT INTO sources (id, kind, url, interval_ms, enabled, next_check_at)
-		VALUES (?, ?, ?, ?, 1, 0)
+	sqlUpsertSource = `INSERT INTO sources (id, kind, url, interval_ms, enabled, next_check_at, labels)
+		VALUES (?, ?, ?, ?, 1, 0, ?)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, url = excluded.url,
-			interval_ms = excluded.interval_ms, enabled = 1`
+			interval_ms = excluded.interval_ms, enabled = 1, labels = excluded.labels`
 	sqlDisableSources = `UPDATE sources SET enabled = 0`
 	sqlSourceColumns  = `id, kind, url, interval_ms, enabled, next_check_at, etag, last_modified,
-		error_streak, last_error, last_check_at, last_success_at, state`
+		error_streak, last_error, last_check_at, last_success_at, state, labels`
 	sqlDueSources = `SELECT ` + sqlSourceColumns + ` FROM sources
 		WHERE enabled = 1 AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?`
 	sqlAllSources = `SELECT ` + sqlSourceColumns + ` FROM sources ORDER BY id`
@@ -81,7 +88,11 @@ func (s *Store) SyncSources(ctx context.Context, specs []SourceSpec) error {
 			return err
 		}
 		for _, sp := range specs {
-			if _, err := tx.ExecContext(ctx, s.q(sqlUpsertSource), sp.ID, sp.Kind, sp.URL, sp.Interval.Milliseconds()); err != nil {
+			labels, err := encodeLabels(sp.Labels)
+			if err != nil {
+				return fmt.Errorf("source %s labels: %w", sp.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(sqlUpsertSource), sp.ID, sp.Kind, sp.URL, sp.Interval.Milliseconds(), labels); err != nil {
 				return fmt.Errorf("source %s: %w", sp.ID, err)
 			}
 		}
@@ -159,15 +170,30 @@ func scanSource(r scanner) (Source, error) {
 	var src Source
 	var interval, next, lastCheck, lastOK int64
 	var enabled int
+	var labels string
 	err := r.Scan(&src.ID, &src.Kind, &src.URL, &interval, &enabled, &next, &src.ETag, &src.LastModified,
-		&src.ErrorStreak, &src.LastError, &lastCheck, &lastOK, &src.State)
+		&src.ErrorStreak, &src.LastError, &lastCheck, &lastOK, &src.State, &labels)
 	if err != nil {
 		return Source{}, err
+	}
+	if labels != "" {
+		if err := json.Unmarshal([]byte(labels), &src.Labels); err != nil {
+			return Source{}, fmt.Errorf("source %s labels: %w", src.ID, err)
+		}
 	}
 	src.Interval = time.Duration(interval) * time.Millisecond
 	src.Enabled = enabled == 1
 	src.NextCheckAt, src.LastCheckAt, src.LastSuccessAt = fromMS(next), fromMS(lastCheck), fromMS(lastOK)
 	return src, nil
+}
+
+// encodeLabels stores labels as a JSON object ("" for none).
+func encodeLabels(l report.Labels) (string, error) {
+	if l.IsZero() {
+		return "", nil
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
 }
 
 func truncate(s string, n int) string {

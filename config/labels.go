@@ -1,0 +1,38 @@
+package config
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of source labels: a handful of short words an operator routes on,
+// not a place to store documents.
+const (
+	maxLabels          = 16
+	maxLabelValueRunes = 100
+)
+
+var labelName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// validateLabels checks one source's labels: names are lower-case words
+// (region, trust, desk), values one line of text.
+func validateLabels(path string, labels map[string]string, errs *Errors) {
+	if len(labels) > maxLabels {
+		errs.Add(path, "%d labels; at most %d", len(labels), maxLabels)
+	}
+	for k, v := range labels {
+		p := path + "." + k
+		if !labelName.MatchString(k) {
+			errs.Add(p, "label names are lower-case letters, digits and _, starting with a letter (at most 32)")
+		}
+		switch {
+		case strings.TrimSpace(v) == "":
+			errs.Add(p, "empty value")
+		case utf8.RuneCountInString(v) > maxLabelValueRunes:
+			errs.Add(p, "value longer than %d characters", maxLabelValueRunes)
+		case strings.ContainsAny(v, "\r\n"):
+			errs.Add(p, "value must be one line")
+		}
+	}
+}
