@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -238,23 +236,14 @@ type discordSilences struct {
 var _ bot.Silencer = (*discordSilences)(nil)
 
 func (d *discordSilences) Mute(ctx context.Context, sl alerts.Silence) (string, error) {
-	if strings.TrimSpace(sl.Value) == "" {
-		return "", errors.New("mute: nothing to mute (empty value)")
-	}
-	if sl.ID == "" {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", fmt.Errorf("mute: silence id: %w", err)
-		}
-		sl.ID = "sil-" + hex.EncodeToString(b[:])
-	}
 	if sl.CreatedAt.IsZero() {
 		sl.CreatedAt = d.now()
 	}
-	if err := d.s.PutSilence(ctx, sl); err != nil {
-		return "", err
+	id, err := d.s.AddSilence(ctx, sl)
+	if err != nil {
+		return "", fmt.Errorf("mute: %w", err)
 	}
-	return sl.ID, nil
+	return id, nil
 }
 
 // Unmute ends every active silence of that kind on that value (compared as
