@@ -31,6 +31,7 @@ type Config struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	Discord         Discord  `yaml:"discord"`
 	Summary         Summary  `yaml:"summary"`
+	Web             Web      `yaml:"web"`
 }
 
 // Log configures log/slog output (to stderr).
@@ -131,6 +132,7 @@ func Default() *Config {
 		Outbox:          Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9)},
 		Console:         Console{Enabled: true, Format: "text"},
 		ShutdownTimeout: Duration(10e9),
+		Web:             defaultWeb(),
 	}
 }
 
@@ -331,5 +333,6 @@ func (c *Config) Validate() error {
 	positive("shutdown_timeout", int64(c.ShutdownTimeout))
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
+	c.Web.validate("web", &errs)
 	return errs.Err()
 }
