@@ -36,9 +36,12 @@ func (w *Web) validate(path string, errs *Errors) {
 	p := func(field string) string { return path + "." + field }
 	secretFile(errs, p("read_token_file"), &w.ReadToken, w.ReadTokenFile)
 	secretFile(errs, p("admin_token_file"), &w.AdminToken, w.AdminTokenFile)
-	for field, s := range map[string]Secret{"read_token": w.ReadToken, "admin_token": w.AdminToken} {
-		if t := s.Reveal(); t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
-			errs.Add(p(field), "must be at least 16 characters without spaces (e.g. openssl rand -hex 16)") // never echo it
+	for _, tok := range []struct {
+		field string
+		s     Secret
+	}{{"read_token", w.ReadToken}, {"admin_token", w.AdminToken}} {
+		if t := tok.s.Reveal(); t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
+			errs.Add(p(tok.field), "must be at least 16 characters without spaces (e.g. openssl rand -hex 16)") // never echo it
 		}
 	}
 	if w.AdminToken != "" && w.AdminToken == w.ReadToken {
