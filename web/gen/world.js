@@ -94,6 +94,6 @@ process.stdout.write(
   '<!-- Natural Earth 1:110m (public domain) via world-atlas (ISC); see NOTICE -->' +
   `<rect x="-1800" y="${-NORTH * 10}" width="${w}" height="${h}" fill="#dbe7ef"/>` +
   `<path fill="#f4f1ea" d="${pathOf(copies(rings), true)}"/>` +
-  `<path fill="none" stroke="#9a9488" stroke-width="2" stroke-linejoin="round" d="${pathOf(copies(coast.coordinates), false)}"/>` +
-  `<path fill="none" stroke="#b9b2a5" stroke-width="1.5" stroke-linejoin="round" d="${pathOf(copies(borders.coordinates), false)}"/>` +
+  `<path fill="none" stroke="#9a9488" stroke-width="1" vector-effect="non-scaling-stroke" stroke-linejoin="round" d="${pathOf(copies(coast.coordinates), false)}"/>` +
+  `<path fill="none" stroke="#b9b2a5" stroke-width="0.8" vector-effect="non-scaling-stroke" stroke-linejoin="round" d="${pathOf(copies(borders.coordinates), false)}"/>` +
   '</svg>\n');
