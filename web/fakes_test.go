@@ -189,7 +189,7 @@ func (f *fixture) client() *http.Client {
 type reqOpt func(*http.Request)
 
 func withCookie(c *http.Cookie) reqOpt { return func(r *http.Request) { r.AddCookie(c) } }
-func withHeader(k, v string) reqOpt   { return func(r *http.Request) { r.Header.Set(k, v) } }
+func withHeader(k, v string) reqOpt    { return func(r *http.Request) { r.Header.Set(k, v) } }
 
 // do sends a request and returns the status and body.
 func (f *fixture) do(t *testing.T, method, path string, form url.Values, opts ...reqOpt) (int, string, http.Header) {

@@ -2,8 +2,8 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"

@@ -24,12 +24,12 @@ type eventView struct {
 }
 
 type incidentData struct {
-	Inc      alerts.Incident
-	State    string
-	Events   []eventView
-	Map      mapView
+	Inc       alerts.Incident
+	State     string
+	Events    []eventView
+	Map       mapView
 	Durations []option
-	Now      time.Time
+	Now       time.Time
 }
 
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
