@@ -216,7 +216,9 @@ func previewEdit(live, edited *rules.Set, reps []report.Report) *preview {
 		}
 		title := rep.Title
 		if title == "" {
-			title = report.TruncateBytes(rep.Text, 120)
+			if title = report.TruncateBytes(rep.Text, 120); len(title) < len(rep.Text) {
+				title += "…"
+			}
 		}
 		p.Rows = append(p.Rows, previewRow{Change: change, Title: title, Source: rep.Source, Before: before, After: after})
 	}
