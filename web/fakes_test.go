@@ -205,6 +205,12 @@ func (f *fixture) do(t *testing.T, method, path string, form url.Values, opts ..
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return f.send(t, req, opts...)
+}
+
+// send applies opts to req, sends it and returns the status and body.
+func (f *fixture) send(t *testing.T, req *http.Request, opts ...reqOpt) (int, string, http.Header) {
+	t.Helper()
 	for _, o := range opts {
 		o(req)
 	}

@@ -216,17 +216,7 @@ func (f *fixture) postMultipart(t *testing.T, path string, fields map[string]str
 	ct, body := multipartForm(t, fields)
 	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+path, body)
 	req.Header.Set("Content-Type", ct)
-	for _, o := range opts {
-		o(req)
-	}
-	resp, err := f.client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp.StatusCode, b.String(), resp.Header
+	return f.send(t, req, opts...)
 }
 
 func TestPlaygroundScoresAndHighlights(t *testing.T) {
