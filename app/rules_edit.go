@@ -51,10 +51,12 @@ func ruleFileName(n string) bool {
 	return n != "" && n[0] != '.' && (ext == ".yaml" || ext == ".yml")
 }
 
-// Compile builds a set from files with the shared gazetteer, without
-// making it live.
+// Compile builds a set from files with the shared gazetteer and the live
+// set's learned prior, without making it live: an edit is judged as it
+// would score.
 func (r *Rules) Compile(files map[string][]byte) (*rules.Set, error) {
-	return rules.Compile(files, rules.WithGazetteer(r.gaz))
+	m, threshold := r.Set().Prior()
+	return rules.Compile(files, rules.WithGazetteer(r.gaz), rules.WithPrior(m, threshold))
 }
 
 // SaveRuleFile replaces one existing rule file when the whole set with the

@@ -206,7 +206,11 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		bg := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#verdict .rtext mark.ev")).backgroundColor`))
 		suppressedList := get(t, ctx, chromedp.Text(css(`#verdict ul.suppressed`)))
 		verdict := get(t, ctx, chromedp.Text(css(`#verdict .verdict`)))
+		prior := get(t, ctx, chromedp.Text(css(`#prior`)))
 		screenshot(t, ctx, "playground")
+		if !strings.Contains(prior, "Learned prior") || !strings.Contains(prior, "%") {
+			t.Errorf("the model's part is not shown: %q", prior)
+		}
 		if !strings.Contains(verdict, "ALERT") || !strings.Contains(verdict, "Aleppo, Syria") {
 			t.Errorf("verdict = %q", verdict)
 		}
@@ -279,10 +283,7 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		}))
 		defer evil.Close()
 		step(t, ctx, chromedp.Navigate(evil.URL))
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.href.startsWith(`+jsString(base)+`) && document.readyState == "complete"`,
-			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("the forged form did not submit: %v", err)
-		}
+		waitPage(t, ctx, `location.href.startsWith(`+jsString(base)+`) && document.readyState == "complete"`)
 		screenshot(t, ctx, "cross-origin")
 		body := get(t, ctx, chromedp.Text(css(`body`)))
 		if act, _ := a.Store.ActiveSilences(context.Background(), time.Now()); len(act) != 0 {
@@ -309,7 +310,8 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		if !strings.Contains(listed, "Kharkiv, Ukraine") {
 			t.Errorf("silence not listed: %q", listed)
 		}
-		step(t, ctx, chromedp.Click(css(`table.silences button`)), chromedp.WaitVisible(css(`p.ok`)))
+		step(t, ctx, chromedp.Click(css(`table.silences button`)))
+		waitPage(t, ctx, `location.search == "?done=expired" && document.readyState == "complete"`)
 		after := get(t, ctx, chromedp.Text(css(`main`)))
 		if act, _ := a.Store.ActiveSilences(context.Background(), time.Now()); len(act) != 0 || !strings.Contains(after, "Nothing is silenced") {
 			t.Errorf("after expire: %+v, page %q", act, after)
@@ -332,7 +334,8 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		if !strings.Contains(summary, "this edit would have added 0 alerts and removed 0") || !strings.Contains(summary, "changed the severity or place of 1") {
 			t.Errorf("preview summary = %q", summary)
 		}
-		step(t, ctx, chromedp.Click(css(`button.save`)), chromedp.WaitVisible(css(`#editor p.ok`)))
+		step(t, ctx, chromedp.Click(css(`button.save`)))
+		waitPage(t, ctx, `location.search.includes("saved=1") && document.readyState == "complete"`)
 		msg := get(t, ctx, chromedp.Text(css(`#editor p.ok`)))
 		b, err := os.ReadFile(filepath.Join(a.rulesDir, "ground.yaml"))
 		if err != nil || string(b) != edited {
@@ -349,10 +352,31 @@ func signIn(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
 	step(t, ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)),
 		chromedp.SetValue(chromedp.CSS(`input[name=token]`), webAdminToken),
-		chromedp.Submit(chromedp.CSS(`input[name=token]`)),
-		chromedp.WaitVisible(chromedp.CSS(`header .role`)))
+		chromedp.Submit(chromedp.CSS(`input[name=token]`)))
+	waitPage(t, ctx, `location.pathname != "/login" && document.readyState == "complete"`)
 	if role := get(t, ctx, chromedp.Text(chromedp.CSS(`header .role`))); role != "admin" {
 		t.Fatalf("signed in as %q", role)
+	}
+}
+
+// waitPage waits until a JavaScript condition holds on the page (after a
+// form post: the new page, not the one that posted). The condition is
+// asked again and again, since a question asked during the navigation dies
+// with the old page.
+func waitPage(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second) // failure guard
+	for {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", cond, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
