@@ -189,6 +189,15 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("sources show their health", func(t *testing.T) {
+		step(t, ctx, chromedp.Navigate(base+"/sources"), chromedp.WaitVisible(css(`table.sources-table`)))
+		rows := get(t, ctx, chromedp.Text(css(`table.sources-table tbody`)))
+		screenshot(t, ctx, "sources")
+		if !strings.Contains(rows, "seeds") || !strings.Contains(rows, "folder") || !strings.Contains(rows, "just now") {
+			t.Errorf("the seeds source and its last success are not shown: %q", rows)
+		}
+	})
+
 	t.Run("the playground highlights the Aleppo story", func(t *testing.T) {
 		story, err := seeds.FS.ReadFile("aleppo-offensive.txt")
 		if err != nil {
