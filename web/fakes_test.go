@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
@@ -142,21 +143,12 @@ type fixture struct {
 	web    *Server
 	inc    *fakeIncidents
 	editor *fakeEditor
-	now    time.Time
-	mu     sync.Mutex
+	clk    *poller.ManualClock
 }
 
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
+func (f *fixture) clock() time.Time { return f.clk.Now() }
 
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
+func (f *fixture) advance(d time.Duration) { f.clk.Advance(d) }
 
 func newFixture(t *testing.T, readToken, adminToken string) *fixture {
 	t.Helper()
@@ -169,7 +161,7 @@ func newFixture(t *testing.T, readToken, adminToken string) *fixture {
 		t.Fatal(err)
 	}
 	st, _ := storetest.SQLite(t)
-	f := &fixture{now: t0, editor: &fakeEditor{t: t, files: files}, inc: &fakeIncidents{events: map[string][]alerts.Alert{}}}
+	f := &fixture{clk: poller.NewManualClock(t0), editor: &fakeEditor{t: t, files: files}, inc: &fakeIncidents{events: map[string][]alerts.Alert{}}}
 	f.web, err = New(Options{Incidents: f.inc, Locator: fakeLocator{"Aleppo, Syria": {36.2, 37.16}},
 		Status: fakeStatus{}, Rules: liveSet{set}, Editor: f.editor, Reports: fakeReports(seedReports(t)), Silences: st,
 		ReadToken: readToken, AdminToken: adminToken, Version: "test", Now: f.clock})
