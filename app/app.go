@@ -51,6 +51,7 @@ type Deps struct {
 // App is a built tocsin.
 type App struct {
 	cfg     *config.Config
+	version string
 	log     *slog.Logger
 	clock   poller.Clock
 	Store   *store.Store
@@ -82,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Clock == nil {
 		d.Clock = poller.SystemClock{}
 	}
-	a := &App{cfg: cfg, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, version: d.Version, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
 	// The first line of the log says what kind of run this is.
 	switch {
 	case cfg.Demo():
@@ -199,7 +200,12 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 			return nil, fmt.Errorf("http listen: %w", err)
 		}
 		a.ln = ln
-		a.srv = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		h, err := a.handler()
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 			ErrorLog: slog.NewLogLogger(d.Logger.Handler(), slog.LevelWarn)}
 		a.closers = append(a.closers, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())

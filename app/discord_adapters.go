@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,13 +60,7 @@ func (d *discordIncidents) RecentIncidents(ctx context.Context, f bot.IncidentFi
 	if err != nil {
 		return nil, err
 	}
-	match := bot.Route{MinSeverity: f.MinSeverity}
-	if f.Category != "" {
-		match.Categories = []string{f.Category}
-	}
-	if f.Place != "" {
-		match.Places = []string{f.Place}
-	}
+	match := incidentRoute(f.MinSeverity, f.Category, f.Place)
 	var out []alerts.Incident
 	for _, inc := range all {
 		if len(out) == limit {
@@ -83,16 +75,39 @@ func (d *discordIncidents) RecentIncidents(ctx context.Context, f bot.IncidentFi
 	return out, nil
 }
 
+// incidentRoute is a filter as a channel route, so "place" and "category"
+// mean the same in /alerts, in the web console and in a route.
+func incidentRoute(min rules.Severity, category, place string) bot.Route {
+	match := bot.Route{MinSeverity: min}
+	if category != "" {
+		match.Categories = []string{category}
+	}
+	if place != "" {
+		match.Places = []string{place}
+	}
+	return match
+}
+
+// incidentTimeline reads an incident and the events that went to the
+// outbox for it: what /incident and the web timeline show.
+func incidentTimeline(ctx context.Context, s *store.Store, id string) (alerts.Incident, []alerts.Alert, bool, error) {
+	inc, ok, err := s.FindIncident(ctx, id)
+	if err != nil || !ok {
+		return alerts.Incident{}, nil, ok, err
+	}
+	evs, err := s.IncidentEvents(ctx, id)
+	if err != nil {
+		return alerts.Incident{}, nil, false, err
+	}
+	return inc, evs, true, nil
+}
+
 // IncidentDetail returns the incident and its timeline (the events that
 // went to the outbox).
 func (d *discordIncidents) IncidentDetail(ctx context.Context, id string) (bot.IncidentDetail, bool, error) {
-	inc, ok, err := d.s.FindIncident(ctx, id)
+	inc, evs, ok, err := incidentTimeline(ctx, d.s, id)
 	if err != nil || !ok {
 		return bot.IncidentDetail{}, ok, err
-	}
-	evs, err := d.s.IncidentEvents(ctx, id)
-	if err != nil {
-		return bot.IncidentDetail{}, false, err
 	}
 	det := bot.IncidentDetail{Incident: inc}
 	for _, a := range evs {
@@ -238,23 +253,14 @@ type discordSilences struct {
 var _ bot.Silencer = (*discordSilences)(nil)
 
 func (d *discordSilences) Mute(ctx context.Context, sl alerts.Silence) (string, error) {
-	if strings.TrimSpace(sl.Value) == "" {
-		return "", errors.New("mute: nothing to mute (empty value)")
-	}
-	if sl.ID == "" {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", fmt.Errorf("mute: silence id: %w", err)
-		}
-		sl.ID = "sil-" + hex.EncodeToString(b[:])
-	}
 	if sl.CreatedAt.IsZero() {
 		sl.CreatedAt = d.now()
 	}
-	if err := d.s.PutSilence(ctx, sl); err != nil {
-		return "", err
+	id, err := d.s.AddSilence(ctx, sl)
+	if err != nil {
+		return "", fmt.Errorf("mute: %w", err)
 	}
-	return sl.ID, nil
+	return id, nil
 }
 
 // Unmute ends every active silence of that kind on that value (compared as

@@ -13,9 +13,9 @@ import (
 )
 
 // handler serves /healthz (the process is up), /readyz (running and the
-// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports and,
-// with discord.public_key, Discord's interactions endpoint.
-func (a *App) handler() http.Handler {
+// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports,
+// with discord.public_key, Discord's interactions endpoint and, with web.enabled, the web console at /.
+func (a *App) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -62,5 +62,12 @@ func (a *App) handler() http.Handler {
 		// Discord's "interactions endpoint URL": Ed25519-verified.
 		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.bot.InteractionsHandler(a.discord.key))
 	}
-	return mux
+	if a.cfg.Web.Enabled {
+		w, err := a.newWeb()
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", w)
+	}
+	return mux, nil
 }

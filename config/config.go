@@ -33,6 +33,7 @@ type Config struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	Discord         Discord  `yaml:"discord"`
 	Summary         Summary  `yaml:"summary"`
+	Web             Web      `yaml:"web"`
 }
 
 // Log configures log/slog output (to stderr).
@@ -163,6 +164,7 @@ func Default() *Config {
 		Outbox:          Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9)},
 		Console:         Console{Enabled: true, Format: "text"},
 		ShutdownTimeout: Duration(10e9),
+		Web:             defaultWeb(),
 	}
 }
 
@@ -518,5 +520,6 @@ func (c *Config) problems() Errors {
 	positive("shutdown_timeout", int64(c.ShutdownTimeout))
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
+	c.Web.validate("web", &errs)
 	return errs
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -178,5 +179,35 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	}
 	if len(keys) < 60 {
 		t.Errorf("only %d keys found", len(keys))
+	}
+}
+
+func TestWebTokens(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "admin")
+	if err := os.WriteFile(file, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse([]byte("web: {read_token: readreadreadread1, admin_token_file: "+file+"}\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Web.AdminToken.Reveal() != "0123456789abcdef0123" || c.Web.ReadToken.Reveal() != "readreadreadread1" {
+		t.Errorf("tokens not read: %q %q", c.Web.AdminToken.Reveal(), c.Web.ReadToken.Reveal())
+	}
+	for _, tc := range []struct{ yaml, path string }{
+		{"web: {read_token: short}", "web.read_token"},
+		{"web: {read_token: samesamesamesame1, admin_token: samesamesamesame1}", "web.admin_token"},
+		{"web: {admin_token: x, admin_token_file: " + file + "}", "web.admin_token_file"},
+		{"web: {preview_reports: 0}", "web.preview_reports"},
+	} {
+		_, err := Parse([]byte(tc.yaml+"\n"), env(nil))
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) == 0 || errs[0].Path != tc.path {
+			t.Errorf("%s: err = %v, want a problem at %s", tc.yaml, err, tc.path)
+		}
+		if err != nil && strings.Contains(err.Error(), "samesame") {
+			t.Errorf("error shows the token: %v", err)
+		}
 	}
 }

@@ -27,6 +27,10 @@ func (c *Config) secrets() []secretRef {
 			func(v string) { c.Discord.Token = Secret(v) }, func() bool { return c.Discord.Token != "" }},
 		{"summary", "summary.api_key", c.Summary.APIKeyFile,
 			func(v string) { c.Summary.APIKey = Secret(v) }, func() bool { return c.Summary.APIKey != "" }},
+		{"web", "web.read_token", c.Web.ReadTokenFile,
+			func(v string) { c.Web.ReadToken = Secret(v) }, func() bool { return c.Web.ReadToken != "" }},
+		{"web", "web.admin_token", c.Web.AdminTokenFile,
+			func(v string) { c.Web.AdminToken = Secret(v) }, func() bool { return c.Web.AdminToken != "" }},
 	}
 }
 

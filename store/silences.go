@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
@@ -25,6 +29,29 @@ func (s *Store) PutSilence(ctx context.Context, sl alerts.Silence) error {
 	}
 	return s.exec(ctx, "put silence", sqlPutSilence, sl.ID, string(sl.Kind), sl.Value, ms(sl.ExpiresAt),
 		sl.Author, sl.Reason, ms(sl.CreatedAt))
+}
+
+// AddSilence validates and stores a new silence, giving it an id
+// ("sil-" and 16 hex digits) when it has none: the one way silences are
+// created, whether from a Discord button, the web console or the HTTP API.
+func (s *Store) AddSilence(ctx context.Context, sl alerts.Silence) (string, error) {
+	if strings.TrimSpace(sl.Value) == "" {
+		return "", errors.New("add silence: nothing to silence (empty value)")
+	}
+	if sl.ExpiresAt.IsZero() {
+		return "", errors.New("add silence: no expiry")
+	}
+	if sl.ID == "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", fmt.Errorf("add silence: id: %w", err)
+		}
+		sl.ID = "sil-" + hex.EncodeToString(b[:])
+	}
+	if err := s.PutSilence(ctx, sl); err != nil {
+		return "", err
+	}
+	return sl.ID, nil
 }
 
 // ActiveSilences returns the silences in force at now.

@@ -74,6 +74,9 @@ func New() (*Gazetteer, error) {
 	if err := g.loadDeny(); err != nil {
 		return nil, err
 	}
+	if err := g.locate(capitals); err != nil {
+		return nil, err
+	}
 	g.finish()
 	return g, nil
 }
@@ -176,7 +179,7 @@ func (g *Gazetteer) loadRegions() (map[string]*Place, error) {
 // loadCities reads the generated GeoNames extract and merges the curated
 // places into it (curated fields win; see package doc).
 func (g *Gazetteer) loadCities() ([]*cityRec, error) {
-	gen, err := readTSV("data/cities.tsv", 5)
+	gen, err := readTSV("data/cities.tsv", 7)
 	if err != nil {
 		return nil, err
 	}
@@ -191,9 +194,13 @@ func (g *Gazetteer) loadCities() ([]*cityRec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("geo: %s:%d: %w", r.file, r.line, err)
 		}
+		lat, lon, err := parseLatLon(r.extra[3], r.extra[4])
+		if err != nil {
+			return nil, fmt.Errorf("geo: %s:%d: %w", r.file, r.line, err)
+		}
 		rec := &cityRec{
 			place: &Place{Name: r.name, Kind: City, CountryCode: r.cc, Country: c.Name,
-				Population: pop, AdminCapital: strings.Contains(r.extra[2], "A")},
+				Population: pop, AdminCapital: strings.Contains(r.extra[2], "A"), Lat: lat, Lon: lon},
 			admin: r.extra[0],
 			names: []string{r.name},
 		}

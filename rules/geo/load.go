@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-//go:embed data/countries.tsv data/regions.tsv data/cities.tsv data/places.tsv data/deny.txt
+//go:embed data/countries.tsv data/regions.tsv data/cities.tsv data/places.tsv data/deny.txt data/coords.tsv data/coords-manual.tsv
 var dataFS embed.FS
 
 // record is one parsed data line before places are linked together.

@@ -35,6 +35,11 @@ type Place struct {
 	Population   int
 	Capital      bool // national capital
 	AdminCapital bool // capital of a first-level region (provincial capital)
+	// Lat and Lon locate the place in decimal degrees (WGS 84): a city's
+	// GeoNames position, a country's or region's centroid. A place the data
+	// does not locate takes its region's position, then its country's
+	// (see coords.go); both are zero only for places with neither.
+	Lat, Lon float64
 
 	aliases []string // other spellings, kept for Complete and tests
 }
@@ -69,6 +74,9 @@ func (p *Place) String() string {
 func (p *Place) Major() bool {
 	return p != nil && p.Kind == City && (p.Capital || p.Population >= 1_000_000)
 }
+
+// Located reports whether the place has coordinates.
+func (p *Place) Located() bool { return p != nil && (p.Lat != 0 || p.Lon != 0) }
 
 // Aliases returns the other spellings under which the place is known
 // (demonyms excluded). The slice is a copy.
