@@ -147,8 +147,8 @@ func (c *evalCounts) addSeverityLocation(it evalItem, res rules.Result) {
 	} else {
 		c.mistakes = append(c.mistakes, fmt.Sprintf("%s  severity %s, want %s", it.ID, res.Severity, lb.Severity))
 	}
-	if lb.Location == "" {
-		return // nothing to compare with
+	if lb.Location == "" || !res.Alert {
+		return // nothing to compare with; a place is shown only on an alert
 	}
 	c.locTotal++
 	if locationMatches(res.Location, lb.Location, c.same) {
@@ -305,7 +305,7 @@ func (c *evalCounts) print(w io.Writer, m Metrics, verbose bool) {
 	fmt.Fprintf(w, "false alarms %s of non-escalations\n", m.FalseAlarmRate)
 	fmt.Fprintf(w, "category micro-F1 %.3f\n", m.CategoryMicroF1)
 	fmt.Fprintf(w, "severity within one level %.3f (exact %.3f) of true escalations\n", m.SeverityWithin1, m.SeverityExact)
-	fmt.Fprintf(w, "location right %.3f of true escalations with a labelled place (%d)\n", m.LocationAccuracy, c.locTotal)
+	fmt.Fprintf(w, "location right %.3f of alerts on true escalations with a labelled place (%d)\n", m.LocationAccuracy, c.locTotal)
 	if len(m.ErrorsByWeakLabel) > 0 {
 		fmt.Fprintf(w, "\nerrors by weak label    false alerts  misses\n")
 		keys := make([]string, 0, len(m.ErrorsByWeakLabel))

@@ -158,7 +158,7 @@ func TestEvalJSON(t *testing.T) {
 			if d >= -1 && d <= 1 {
 				within++
 			}
-			if lb.Location != "" {
+			if lb.Location != "" && v.Alert {
 				locTotal++
 				if strings.EqualFold(v.Location, lb.Location) {
 					locRight++ // every label here is the gazetteer's own "City, Country"

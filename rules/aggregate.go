@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
@@ -101,10 +102,14 @@ func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 			if actorCompound(text, m.End) {
 				continue // "Saudi-led coalition", "Misrata-based militias": the actor, not the place
 			}
+			role := s.placeRole(sc, d, sn, m)
+			if role == 0 {
+				continue
+			}
 			p := m.Place
-			mw := w
+			mw := w * role
 			if m.Demonym {
-				mw = w / 2
+				mw /= 2
 			}
 			if _, ok := order[p]; !ok {
 				order[p] = n
@@ -206,6 +211,56 @@ func (s *Set) location(sc *scratch, d *doc, evidence []Evidence) *geo.Place {
 		return p
 	}
 	return nil
+}
+
+// placeRole weighs a mention by its role in the event frame: a quarter for
+// a place that stands for an actor ("Moscow said", "Russian troops",
+// "Egyptian warplanes": it wins only when the report names no other place,
+// as in a domestic conflict), 0 for a person's name ("Prime Minister
+// Regina Lopez"), 1.5 for the target or scene after a locative ("near
+// Derna", "in Kandahar"), 1 otherwise.
+func (s *Set) placeRole(sc *scratch, d *doc, sn sentSpan, m geo.Mention) float64 {
+	first, last := tokenSpan(d, sn, m)
+	if first < 0 {
+		return 1
+	}
+	if next := last + 1; next < sn.last {
+		for _, h := range sc.cueRange(next, next+1) {
+			switch h.kind {
+			case cueActor, cueSpeech, cueThreat, cueDenial:
+				return actorWeight // the place stands for a party: it acts, says or threatens
+			}
+		}
+	}
+	if prev := first - 1; prev >= sn.first {
+		if s.cueEndsAt(sc, cueTitle, prev) ||
+			prev-1 >= sn.first && d.toks[prev].upper && s.cueEndsAt(sc, cueTitle, prev-1) {
+			return 0 // a person's name after a title
+		}
+		if s.cueEndsAt(sc, cueLocative, prev) {
+			return 1.5
+		}
+	}
+	return 1
+}
+
+// actorWeight is the weight of a place that stands for an actor.
+const actorWeight = 0.25
+
+// tokenSpan returns the first and last tokens of a mention (-1 when its
+// bytes do not line up with tokens).
+func tokenSpan(d *doc, sn sentSpan, m geo.Mention) (int32, int32) {
+	start, end := sn.start+int32(m.Start), sn.start+int32(m.End)
+	lo, hi := int(sn.first), int(sn.last)
+	i := lo + sort.Search(hi-lo, func(k int) bool { return d.toks[lo+k].start >= start })
+	if i >= hi || d.toks[i].start != start {
+		return -1, -1
+	}
+	j := i
+	for j+1 < hi && d.toks[j+1].end <= end {
+		j++
+	}
+	return int32(i), int32(j)
 }
 
 // actorCompound reports a place used as the first half of an actor

@@ -65,16 +65,20 @@ const (
 	cueActor              // "army", "president", "rebels": a party able to use force
 	cueClaim              // "reports that", "claims of": a claim a later denial answers
 	cueSpeech             // "said", "told": reported speech (its "had" is backshift, not the past)
+	cueTitle              // "President", "General": the name after it is a person's
+	cuePassive            // "by": the agent follows the act ("struck by drones")
+	cueLocative           // "in", "near": the place after it is where the event is
 	numCues
 )
 
 var cueNames = [numCues]string{"negation", "denial", "hedge", "historical", "reset", "np_negation", "conditional",
-	"past_perfect", "threat", "actor", "claim", "speech"}
+	"past_perfect", "threat", "actor", "claim", "speech", "title", "passive", "locative"}
 
 // cnode is a compiled condition.
 type cnode struct {
 	leaf           int32 // leaf index within the rule, or -1
 	all, any, none []*cnode
+	ordered        bool
 }
 
 // crule is a compiled rule.
@@ -90,6 +94,8 @@ type crule struct {
 	// topOf maps each leaf to the index of the top-level "all" child that
 	// contains it (-1: none), for the proximity window.
 	topOf []int32
+	// hasOrdered: some condition node of the rule is ordered.
+	hasOrdered bool
 }
 
 // compiler builds a Set. Terms are deduplicated across rules, so a word used
@@ -234,6 +240,11 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 				}
 				c.probs.add(r.CategoryLine, "category", "%s; declare it under categories: or use a declared one", msg)
 			}
+			for _, y := range r.YieldsTo {
+				if cats.Len() > 0 && !cats.Has(vocab.Category(y)) {
+					c.probs.add(r.Line, "yields_to", "unknown category %q", y)
+				}
+			}
 			if vocab.Category(r.Category) == vocab.DeEscalation && r.Severity != SevNone {
 				c.probs.add(r.Line, "severity", "de_escalation rules must have severity none")
 			}
@@ -253,6 +264,10 @@ func compile(files map[string]*file, order []string, sources map[string][]byte) 
 		return nil, all.sorted()
 	}
 	s.version = s.hash(order)
+	s.byID = make(map[string]*crule, len(s.rules))
+	for _, cr := range s.rules {
+		s.byID[cr.ID] = cr
+	}
 	return s, nil
 }
 
@@ -291,6 +306,8 @@ func (c *compiler) cond(cd *Cond, cr *crule, ri int32, path string) *cnode {
 	for i, k := range cd.All {
 		n.all = append(n.all, c.cond(k, cr, ri, fmt.Sprintf("%s.all[%d]", path, i)))
 	}
+	n.ordered = cd.Ordered
+	cr.hasOrdered = cr.hasOrdered || cd.Ordered
 	for i, k := range cd.Any {
 		n.any = append(n.any, c.cond(k, cr, ri, fmt.Sprintf("%s.any[%d]", path, i)))
 	}

@@ -36,6 +36,10 @@ type Rule struct {
 	Boosts   []Boost
 	Examples Examples
 	Tags     []string
+	// YieldsTo lists more specific categories: the rule's hit is dropped
+	// when evidence of one of them is kept on the same sentence (an armed
+	// attack told as an air strike is an air strike).
+	YieldsTo []string
 	File     string
 	Line     int
 }
@@ -47,7 +51,11 @@ type Cond struct {
 	All   []*Cond
 	Any   []*Cond
 	None  []*Cond
-	Line  int
+	// Ordered requires the All groups in the order written: the actor or
+	// instrument before the act ("drones struck", not "fired at a drone"),
+	// or after it in the passive ("struck by drones").
+	Ordered bool
+	Line    int
 }
 
 // Suppressor is context that flips a hit's meaning ("snow" near "airport
@@ -116,7 +124,7 @@ var (
 	modalityKeys = map[string]Modality{"negated": Negated, "hedged": Hedged, "historical": Historical}
 	cueKinds     = map[string]bool{"negation": true, "denial": true, "hedge": true, "historical": true, "reset": true,
 		"np_negation": true, "conditional": true, "past_perfect": true, "threat": true, "actor": true, "claim": true,
-		"speech": true}
+		"speech": true, "title": true, "passive": true, "locative": true}
 	boostIfs = map[string]bool{"capital": true, "major_city": true}
 )
 
@@ -179,7 +187,7 @@ func parseFile(name string, data []byte) (*file, Problems) {
 				f.cueLines[kind] = kn.Line
 				if !cueKinds[kind] {
 					p.add(kn.Line, "cues."+kind, "unknown cue kind (want negation, denial, hedge, historical, reset, "+
-						"np_negation, conditional, past_perfect, threat, actor, claim or speech)")
+						"np_negation, conditional, past_perfect, threat, actor, claim, speech, title, passive or locative)")
 					return
 				}
 				f.lex.Cues[kind] = termList(p, lv, "cues."+kind)
@@ -280,6 +288,8 @@ func parseRule(p *problems, n *yaml.Node, path string) *Rule {
 			})
 		case "tags":
 			r.Tags = stringList(p, v, fp)
+		case "yields_to":
+			r.YieldsTo = stringList(p, v, fp)
 		default:
 			p.add(k.Line, fp, "unknown field")
 		}
@@ -314,6 +324,10 @@ func parseCond(p *problems, n *yaml.Node, path string) *Cond {
 	}
 	eachKey(p, n, path, func(key string, k, v *yaml.Node) {
 		fp := path + "." + key
+		if key == "ordered" {
+			c.Ordered = boolean(p, v, fp)
+			return
+		}
 		var kids []*Cond
 		switch v.Kind {
 		case yaml.SequenceNode:
@@ -352,11 +366,14 @@ func parseCond(p *problems, n *yaml.Node, path string) *Cond {
 		case "none":
 			c.None = append(c.None, kids...)
 		default:
-			p.add(k.Line, fp, "unknown field (want all, any or none)")
+			p.add(k.Line, fp, "unknown field (want all, any, none or ordered)")
 		}
 	})
 	if len(c.All) == 0 && len(c.Any) == 0 {
 		p.add(n.Line, path, "needs 'all' or 'any' (a condition of only 'none' matches everything)")
+	}
+	if c.Ordered && len(c.All) < 2 {
+		p.add(n.Line, path+".ordered", "needs an 'all' of two or more groups to order")
 	}
 	return c
 }

@@ -352,8 +352,40 @@ func (s *Set) evaluate(sc *scratch, d *doc) Result {
 			s.evaluateRule(sc, d, s.rules[wi<<6|bit], &res, negatedCats)
 		}
 	}
+	s.yield(&res)
 	s.aggregate(sc, &res, d, negatedCats)
 	return res
+}
+
+// yield drops the evidence of rules that yield to a more specific category
+// kept on the same sentence, and lists it as suppressed with the reason.
+func (s *Set) yield(res *Result) {
+	kept := res.Evidence[:0]
+	for _, ev := range res.Evidence {
+		if y := s.yieldsTo(res.Evidence, ev); y != "" {
+			ev.Why += "; yields to " + y + " on the same sentence"
+			ev.Action = Drop
+			res.Suppressed = append(res.Suppressed, ev)
+			continue
+		}
+		kept = append(kept, ev)
+	}
+	res.Evidence = kept
+}
+
+// yieldsTo returns the category ev's rule yields to that other evidence on
+// its sentence carries, or "".
+func (s *Set) yieldsTo(all []Evidence, ev Evidence) string {
+	cr := s.byID[ev.Rule]
+	if cr == nil || len(cr.YieldsTo) == 0 || ev.Action == Downgrade {
+		return ""
+	}
+	for _, o := range all {
+		if o.sent == ev.sent && o.Rule != ev.Rule && o.Action != Downgrade && slices.Contains(cr.YieldsTo, o.Category) {
+			return o.Category
+		}
+	}
+	return ""
 }
 
 // evaluateRule judges one rule with hits and files its evidence.
@@ -461,7 +493,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule, out []candidate) []cand
 		for _, h := range group {
 			present[h.leaf] = true
 		}
-		if !evalNode(cr.root, present) {
+		if !evalNode(cr.root, present) || cr.hasOrdered && !s.evalOrdered(sc, d, cr.root, group, present) {
 			continue
 		}
 		first, last, ok := span(cr, group, present)
@@ -471,6 +503,63 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule, out []candidate) []cand
 		out = append(out, candidate{first: first, last: last, sent: d.toks[first].sent, hits: group})
 	}
 	return out
+}
+
+// evalOrdered is evalNode that also holds ordered nodes to their order.
+func (s *Set) evalOrdered(sc *scratch, d *doc, n *cnode, group []leafHit, present []bool) bool {
+	if n.leaf >= 0 {
+		return present[n.leaf]
+	}
+	for _, k := range n.all {
+		if !s.evalOrdered(sc, d, k, group, present) {
+			return false
+		}
+	}
+	if n.ordered {
+		for i := 0; i+1 < len(n.all); i++ {
+			if !s.inOrder(sc, d, n.all[i], n.all[i+1], group) {
+				return false
+			}
+		}
+	}
+	if len(n.any) > 0 && !slices.ContainsFunc(n.any, func(k *cnode) bool { return s.evalOrdered(sc, d, k, group, present) }) {
+		return false
+	}
+	for _, k := range n.none {
+		if evalNode(k, present) {
+			return false
+		}
+	}
+	return true
+}
+
+// inOrder reports a hit of a before a hit of b, or a after b with a passive
+// marker right before it ("the depot was struck by drones").
+func (s *Set) inOrder(sc *scratch, d *doc, a, b *cnode, group []leafHit) bool {
+	for _, ha := range group {
+		if !containsLeaf(a, ha.leaf) {
+			continue
+		}
+		for _, hb := range group {
+			if !containsLeaf(b, hb.leaf) {
+				continue
+			}
+			if ha.first < hb.first || ha.first > hb.last && s.cueEndsAt(sc, cuePassive, ha.first-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cueEndsAt reports a cue of the kind whose last word is token i.
+func (s *Set) cueEndsAt(sc *scratch, kind, i int32) bool {
+	for _, h := range sc.cueRange(max(0, i-3), i+1) {
+		if h.kind == kind && h.last == i {
+			return true
+		}
+	}
+	return false
 }
 
 // evalUpper is evalNode with every "none" treated as satisfied: an upper

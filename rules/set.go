@@ -24,6 +24,7 @@ var defaultFS embed.FS
 type Set struct {
 	version  string
 	rules    []*crule
+	byID     map[string]*crule
 	disabled []*Rule
 	lexicon  Lexicon
 	cats     vocab.Categories
