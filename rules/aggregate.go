@@ -244,6 +244,10 @@ func (s *Set) placeRole(sc *scratch, d *doc, sn sentSpan, m geo.Mention) float64
 	return 1
 }
 
+// majorAdminCapital is the population from which a provincial capital
+// counts as a major city for boosts.
+const majorAdminCapital = 300_000
+
 // actorWeight is the weight of a place that stands for an actor.
 const actorWeight = 0.25
 
@@ -299,9 +303,15 @@ func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 	if s.gaz == nil {
 		return ""
 	}
+	sn := d.sents[sent]
 	for _, m := range sc.placesIn(s.gaz, d, sent) {
 		p := m.Place
 		if p.Kind != geo.City || m.Demonym {
+			continue
+		}
+		// The city must be the event's target or scene, not the party that
+		// speaks or acts ("Kyiv says fighting goes on").
+		if s.placeRole(sc, d, sn, m) < 1 {
 			continue
 		}
 		switch cond {
@@ -310,7 +320,10 @@ func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 				return p.String()
 			}
 		case "major_city":
-			if p.Major() || p.AdminCapital {
+			// A national capital, a city of a million, or a provincial
+			// capital of some size (the labels count "a provincial capital
+			// falls" as a capital falling; a small town that is one is not).
+			if p.Major() || p.AdminCapital && p.Population >= majorAdminCapital {
 				return p.String()
 			}
 		}

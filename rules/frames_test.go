@@ -29,7 +29,7 @@ func TestEventFrames(t *testing.T) {
 			text: "Moscow said its forces had captured Avdiivka after months of fighting.", location: "Avdiivka, Ukraine",
 			has: []string{"territory_seized"}},
 		{name: "a person's name is no place",
-			text: "Prime Minister Regina Lopez said troops were sent north after rebels attacked a checkpoint in Nigeria.",
+			text:     "Prime Minister Regina Lopez said troops were sent north after rebels attacked a checkpoint in Nigeria.",
 			location: "Nigeria"},
 		{name: "a domestic conflict's own country when nothing else is named",
 			text: "Colombian forces killed 32 rebels in the latest government offensive.", location: "Colombia"},
@@ -41,7 +41,7 @@ func TestEventFrames(t *testing.T) {
 			text: "A fuel depot near Kursk was struck by drones overnight, the regional governor said.", has: []string{"airstrike"}},
 		{name: "an attack told as an air strike is an air strike",
 			text: "Warplanes bombed a market in Maarat al-Numan, killing 14 people.",
-			has: []string{"airstrike"}, hasNot: []string{"armed_attack"}},
+			has:  []string{"airstrike"}, hasNot: []string{"armed_attack"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := set.Score(report.Report{Text: tc.text, Published: mustYear(2025)})

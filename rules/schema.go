@@ -86,10 +86,14 @@ type Boost struct {
 	Terms      []string
 	Scope      string // sentence (default) or report
 	Casualties int    // a number >= Casualties within 6 words of a term, or of a death word
-	Severity   Severity
-	Raise      int
-	Why        string
-	Line       int
+	// Near, when > 0, wants the boost's terms within Near words of a hit of
+	// the match's first group (its trigger): "launched an offensive", not
+	// "launched" anywhere in the sentence.
+	Near     int
+	Severity Severity
+	Raise    int
+	Why      string
+	Line     int
 }
 
 // Examples are texts a rule must and must not fire on; `tocsin rules test`
@@ -448,6 +452,8 @@ func parseBoost(p *problems, n *yaml.Node, path string) Boost {
 			}
 		case "casualties":
 			b.Casualties = integer(p, v, fp, 1, 1<<30)
+		case "near":
+			b.Near = integer(p, v, fp, 1, 50)
 		case "severity":
 			s, err := ParseSeverity(scalar(p, v, fp))
 			if err != nil {
@@ -459,7 +465,7 @@ func parseBoost(p *problems, n *yaml.Node, path string) Boost {
 		case "why":
 			b.Why = scalar(p, v, fp)
 		default:
-			p.add(k.Line, fp, "unknown field (want if, terms, scope, casualties, severity, raise or why)")
+			p.add(k.Line, fp, "unknown field (want if, terms, scope, casualties, near, severity, raise or why)")
 		}
 	})
 	if b.If == "" && len(b.Terms) == 0 && b.Casualties == 0 {

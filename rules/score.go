@@ -1080,7 +1080,7 @@ func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) 
 	} else if len(b.Terms) > 0 {
 		found := false
 		for _, h := range sc.boostHits {
-			if h.rule == rule && h.boost == idx && inScope(h.tok) {
+			if h.rule == rule && h.boost == idx && inScope(h.tok) && (b.Near == 0 || nearTrigger(s.rules[rule], c, h.tok, b.Near)) {
 				found = true
 				if why == "" {
 					why = "boost"
@@ -1094,6 +1094,20 @@ func (s *Set) boost(sc *scratch, d *doc, c candidate, rule, idx int32, b Boost) 
 		}
 	}
 	return why, true
+}
+
+// nearTrigger reports token tok within n words of a hit of the rule's first
+// all-group (its trigger), or of any hit when the rule has no all-groups.
+func nearTrigger(cr *crule, c candidate, tok int32, n int) bool {
+	for _, h := range c.hits {
+		if len(cr.root.all) > 0 && cr.topOf[h.leaf] != 0 {
+			continue
+		}
+		if tok >= h.first-int32(n) && tok <= h.last+int32(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // nonCountUnits are words after a number that make it a measure, an age, a
