@@ -119,7 +119,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 
 	// 2. Rules.
-	a.Rules, err = NewRules(cfg.Rules.Dir, s, a.Reg, d.Logger)
+	priorOpt, err := priorOption(cfg.Rules.Prior)
+	if err != nil {
+		return nil, err
+	}
+	a.Rules, err = NewRules(cfg.Rules.Dir, s, a.Reg, d.Logger, priorOpt)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}

@@ -14,10 +14,12 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
+	"github.com/tocsin-alerts/tocsin/rules/prior"
 )
 
 // Meta names under which rules state is kept in the store for `tocsin status`.
@@ -48,6 +50,7 @@ type Rules struct {
 	// gaz is built once and shared by every load: building it costs tens
 	// of milliseconds and it never changes.
 	gaz    *geo.Gazetteer
+	opts   []rules.Option
 	log    *slog.Logger
 	meta   metaStore
 	now    func() time.Time
@@ -62,8 +65,11 @@ var _ poller.Scorer = (*Rules)(nil)
 // NewRules loads the rule set from dir (or the built-in one when dir is
 // empty). A broken rule directory at start is an error: there is no old set
 // to keep.
-func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slog.Logger) (*Rules, error) {
-	r := &Rules{dir: dir, meta: meta, now: time.Now, log: logger.With("component", "rules"),
+//
+// opts apply to every load (the learned prior and its threshold: the model
+// is decoded once and shared across reloads, like the gazetteer).
+func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slog.Logger, opts ...rules.Option) (*Rules, error) {
+	r := &Rules{dir: dir, meta: meta, now: time.Now, log: logger.With("component", "rules"), opts: opts,
 		result: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_rules_reload_total",
 			Help: "Rule set loads by result (ok, error)."}, []string{"result"}),
 		ok: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tocsin_rules_last_reload_success",
@@ -91,10 +97,11 @@ func NewRules(dir string, meta metaStore, reg prometheus.Registerer, logger *slo
 }
 
 func (r *Rules) load() (*rules.Set, error) {
+	opts := append([]rules.Option{rules.WithGazetteer(r.gaz)}, r.opts...)
 	if r.dir == "" {
-		return rules.Default(rules.WithGazetteer(r.gaz))
+		return rules.Default(opts...)
 	}
-	return rules.LoadDir(r.dir, rules.WithGazetteer(r.gaz))
+	return rules.LoadDir(r.dir, opts...)
 }
 
 // Score scores with the live set.
@@ -209,3 +216,16 @@ func (r *Rules) Gazetteer() *geo.Gazetteer { return r.gaz }
 
 // Set is the live rule set (for listings such as Discord's /rules).
 func (r *Rules) Set() *rules.Set { return r.cur.Load() }
+
+// priorOption turns the config's prior section into the rule-set option:
+// the built-in model, decoded once, at the configured threshold, or none.
+func priorOption(c config.Prior) (rules.Option, error) {
+	if !c.Enabled {
+		return rules.WithPrior(nil, 0), nil
+	}
+	m, err := prior.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("rules.prior: %w", err)
+	}
+	return rules.WithPrior(m, c.Threshold), nil
+}

@@ -82,6 +82,21 @@ type Rules struct {
 	// Dir holds .yaml rule files; empty uses the built-in rules. Edits are
 	// reloaded live (and on SIGHUP).
 	Dir string `yaml:"dir"`
+	// Prior is the learned conflict-context prior (package rules/prior).
+	Prior Prior `yaml:"prior"`
+}
+
+// Prior configures the learned conflict-context prior: a model that weighs
+// each report's context with the rules' evidence and holds back alerts
+// whose combined probability is under the threshold.
+type Prior struct {
+	// Enabled turns the prior on (default); off, verdicts are the rules'
+	// alone.
+	Enabled bool `yaml:"enabled"`
+	// Threshold is the combined probability an alert needs, 0 to 1:
+	// lower alerts more (fewer misses), higher alerts less (fewer false
+	// alarms). Default 0.4 (rules.DefaultPriorThreshold).
+	Threshold float64 `yaml:"threshold"`
 }
 
 // Poller configures polling.
@@ -154,6 +169,7 @@ func (c *Config) Demo() bool {
 func Default() *Config {
 	return &Config{
 		Log:   Log{Level: "info", Format: "text"},
+		Rules: Rules{Prior: Prior{Enabled: true, Threshold: 0.4}},
 		HTTP:  HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
 		Store: Store{DSN: defaultDSN, Retention: defaultRetention, PruneSchedule: defaultPruneSchedule},
 		Poller: Poller{Schedule: "@every 1s", Workers: 8, DefaultInterval: Duration(5 * 60e9), BacklogAge: Duration(24 * 3600e9),
@@ -518,6 +534,9 @@ func (c *Config) problems() Errors {
 		errs.Add("console.format", "%q is not text or jsonl", c.Console.Format)
 	}
 	positive("shutdown_timeout", int64(c.ShutdownTimeout))
+	if t := c.Rules.Prior.Threshold; t < 0 || t > 1 {
+		errs.Add("rules.prior.threshold", "must be a probability from 0 to 1, got %g", t)
+	}
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
 	c.Web.validate("web", &errs)
