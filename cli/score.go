@@ -68,6 +68,8 @@ func printVerdict(w io.Writer, id, title string, res rules.Result) {
 	verdict := "no alert"
 	if res.Alert {
 		verdict = "ALERT " + strings.ToUpper(res.Severity.String())
+	} else if res.Prior != nil && res.Prior.Held {
+		verdict = "no alert: held back by the conflict-context prior"
 	}
 	fmt.Fprintf(w, "== %s: %s (score %.2f)\n", id, verdict, res.Score)
 	if title != "" {
@@ -88,7 +90,33 @@ func printVerdict(w io.Writer, id, title string, res rules.Result) {
 	for _, ev := range res.Suppressed {
 		fmt.Fprintf(w, "   - suppressed %s\n       %q\n", ev.Why, clip(ev.Sentence, 160))
 	}
+	if p := res.Prior; p != nil {
+		fmt.Fprintf(w, "   prior:      %s\n", priorLine(p))
+	}
 	fmt.Fprintf(w, "   rules %s\n\n", res.RulesVersion)
+}
+
+// priorLine says what the learned prior made of the report: its
+// probability, the combination with the rules' evidence against the
+// threshold, and the words that moved it.
+func priorLine(p *rules.PriorPart) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "p %.3f that this is news of a fresh armed-conflict event", p.Probability)
+	if p.Combined > 0 || p.Held {
+		rel := ">="
+		if p.Held {
+			rel = "<"
+		}
+		fmt.Fprintf(&b, "; with the rules' evidence %.3f %s threshold %.2f", p.Combined, rel, p.Threshold)
+	}
+	if len(p.Features) > 0 {
+		words := make([]string, len(p.Features))
+		for i, f := range p.Features {
+			words[i] = fmt.Sprintf("%q %+.2f", f.Text, f.Weight)
+		}
+		fmt.Fprintf(&b, "; words: %s", strings.Join(words, ", "))
+	}
+	return b.String()
 }
 
 func clip(s string, n int) string {
