@@ -2,10 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +40,7 @@ type evalItem struct {
 type evalFlags struct {
 	rulesDir      ruleFlags
 	verbose, json *bool
+	since         *string
 	secondOpinion *opinionFlags
 }
 
@@ -54,6 +59,7 @@ func newEvalCmd(env *Env) *cobra.Command {
 	f.rulesDir = rulesFlag(fs)
 	f.verbose = fs.BoolP("verbose", "v", false, "also list category, severity and location mistakes, and alerting weakly labelled items")
 	f.json = fs.Bool("json", false, "print the metrics as one JSON object")
+	f.since = fs.String("since", "", "measure only items published on or after this date (YYYY-MM-DD): later years of a corpus")
 	f.secondOpinion = secondOpinionFlags(fs)
 	return cmd
 }
@@ -67,7 +73,15 @@ func cmdEval(ctx context.Context, env Env, flags evalFlags, paths []string) int 
 	if set == nil {
 		return code
 	}
-	items, err := readEvalCorpora(paths)
+	var since time.Time
+	if *flags.since != "" {
+		var err error
+		if since, err = time.Parse(time.DateOnly, *flags.since); err != nil {
+			fmt.Fprintf(env.Stderr, "tocsin eval: --since %q: want a date like 2015-01-01\n", *flags.since)
+			return ExitUsage
+		}
+	}
+	items, err := readEvalCorpora(paths, since)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "tocsin eval:", err)
 		return ExitUsage
@@ -119,23 +133,47 @@ func cmdEval(ctx context.Context, env Env, flags evalFlags, paths []string) int 
 	return ExitOK
 }
 
+// readCorpusFile reads one JSONL corpus, gunzipping a .gz one.
+func readCorpusFile(p string) ([]report.Labelled, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(p, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	ls, err := report.ParseJSONL(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return ls, nil
+}
+
 // readEvalCorpora reads every corpus. A line must carry a usable label: an
 // exact one (label.escalation) or a weak one (weak_label); anything else is
 // an error naming the file and line, never a silent skip that would make the
 // figures describe fewer reports than the reader thinks.
-func readEvalCorpora(paths []string) ([]evalItem, error) {
+//
+// A corpus may be gzip-compressed (name ending .gz); with since set, items
+// published before it are left out.
+func readEvalCorpora(paths []string, since time.Time) ([]evalItem, error) {
 	var items []evalItem
 	for _, p := range paths {
-		f, err := os.Open(p)
+		ls, err := readCorpusFile(p)
 		if err != nil {
 			return nil, err
 		}
-		ls, err := report.ParseJSONL(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
 		for _, l := range ls {
+			if !since.IsZero() && l.Published.Before(since) {
+				continue
+			}
 			it := evalItem{Labelled: l, file: p}
 			if len(l.Label) > 0 && string(l.Label) != "null" {
 				var lb label
