@@ -68,11 +68,12 @@ const (
 	cueTitle              // "President", "General": the name after it is a person's
 	cuePassive            // "by": the agent follows the act ("struck by drones")
 	cueLocative           // "in", "near": the place after it is where the event is
+	cueAttribution        // "claims responsibility for", "blamed for": what follows is an earlier event
 	numCues
 )
 
 var cueNames = [numCues]string{"negation", "denial", "hedge", "historical", "reset", "np_negation", "conditional",
-	"past_perfect", "threat", "actor", "claim", "speech", "title", "passive", "locative"}
+	"past_perfect", "threat", "actor", "claim", "speech", "title", "passive", "locative", "attribution"}
 
 // cnode is a compiled condition.
 type cnode struct {

@@ -72,6 +72,13 @@ func (s *Set) modality(sc *scratch, d *doc, c candidate) modal {
 			if hist == "" && s.governs(sc, d, h, c, historicalWindow) {
 				hist = text(h)
 			}
+		case cueAttribution:
+			// "X claims responsibility for the attack on Baga, in which
+			// ..." : what follows is an earlier event, to the sentence's
+			// end or a clause reset, relative clauses included.
+			if last, ok := lastHitAfter(c, h.last); hist == "" && ok && !s.resetBetween(sc, h.last, last) {
+				hist = text(h)
+			}
 		case cueConditional:
 			// A condition that opens the sentence governs all of it: "If
 			// talks fail, rebels will seize the airport".
@@ -161,6 +168,18 @@ func governsHit(d *doc, h cueHit, c candidate, window int32) bool {
 		}
 	}
 	return false
+}
+
+// lastHitAfter returns the first word of the match's last hit after token
+// i, if there is one.
+func lastHitAfter(c candidate, i int32) (int32, bool) {
+	last, ok := int32(0), false
+	for _, hit := range c.hits {
+		if hit.first > i {
+			last, ok = max(last, hit.first), true
+		}
+	}
+	return last, ok
 }
 
 // startsHit reports whether one of the match's hit words starts at token i.

@@ -40,8 +40,13 @@ type Rule struct {
 	// when evidence of one of them is kept on the same sentence (an armed
 	// attack told as an air strike is an air strike).
 	YieldsTo []string
-	File     string
-	Line     int
+	// NoneWithin, when > 0, lets a none-term veto the match only within
+	// that many words of a hit of the first all-group (the object of the
+	// act: "seized control of parliament"), not anywhere in the sentence
+	// ("rebels took the city and dissolved parliament").
+	NoneWithin int
+	File       string
+	Line       int
 }
 
 // Cond is a condition tree: a leaf is "any of these terms"; inner nodes
@@ -128,7 +133,7 @@ var (
 	modalityKeys = map[string]Modality{"negated": Negated, "hedged": Hedged, "historical": Historical}
 	cueKinds     = map[string]bool{"negation": true, "denial": true, "hedge": true, "historical": true, "reset": true,
 		"np_negation": true, "conditional": true, "past_perfect": true, "threat": true, "actor": true, "claim": true,
-		"speech": true, "title": true, "passive": true, "locative": true}
+		"speech": true, "title": true, "passive": true, "locative": true, "attribution": true}
 	boostIfs = map[string]bool{"capital": true, "major_city": true}
 )
 
@@ -191,7 +196,8 @@ func parseFile(name string, data []byte) (*file, Problems) {
 				f.cueLines[kind] = kn.Line
 				if !cueKinds[kind] {
 					p.add(kn.Line, "cues."+kind, "unknown cue kind (want negation, denial, hedge, historical, reset, "+
-						"np_negation, conditional, past_perfect, threat, actor, claim, speech, title, passive or locative)")
+						"np_negation, conditional, past_perfect, threat, actor, claim, speech, title, passive, locative or "+
+						"attribution)")
 					return
 				}
 				f.lex.Cues[kind] = termList(p, lv, "cues."+kind)
@@ -294,6 +300,8 @@ func parseRule(p *problems, n *yaml.Node, path string) *Rule {
 			r.Tags = stringList(p, v, fp)
 		case "yields_to":
 			r.YieldsTo = stringList(p, v, fp)
+		case "none_within":
+			r.NoneWithin = integer(p, v, fp, 1, 50)
 		default:
 			p.add(k.Line, fp, "unknown field")
 		}

@@ -88,8 +88,12 @@ func (sc *scratch) supRange(key, lo, hi int32) []supHit {
 	return h[start:end]
 }
 
-// cueRange returns the cue hits whose first token is in [lo, hi).
+// cueRange returns the cue hits whose first token is in [lo, hi) (none when
+// the range is empty or inverted).
 func (sc *scratch) cueRange(lo, hi int32) []cueHit {
+	if lo >= hi {
+		return nil
+	}
 	h := sc.cueHits
 	start := sort.Search(len(h), func(i int) bool { return h[i].first >= lo })
 	end := sort.Search(len(h), func(i int) bool { return h[i].first >= hi })
@@ -491,6 +495,9 @@ func (s *Set) candidates(sc *scratch, d *doc, cr *crule, out []candidate) []cand
 		start = end
 		clear(present)
 		for _, h := range group {
+			if cr.NoneWithin > 0 && isNegLeaf(cr.root, h.leaf) && !nearTrigger(cr, candidate{hits: group}, h.first, cr.NoneWithin) {
+				continue // a none-term far from the act is not its object
+			}
 			present[h.leaf] = true
 		}
 		if !evalNode(cr.root, present) || cr.hasOrdered && !s.evalOrdered(sc, d, cr.root, group, present) {
