@@ -42,6 +42,9 @@ type dialect interface {
 	open(ctx context.Context, dsn string) (*sql.DB, error)
 	// rebind rewrites "?" placeholders into the dialect's form.
 	rebind(q string) string
+	// lockRows is appended to a claim's SELECT so that concurrent claimers
+	// do not take the same rows.
+	lockRows() string
 }
 
 // Open connects to the database named by dsn and applies pending migrations.
