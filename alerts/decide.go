@@ -63,6 +63,7 @@ const (
 	ReasonBacklog
 	ReasonRefresh
 	ReasonSummary
+	ReasonTooOld
 )
 
 var reasonNames = [...]string{
@@ -82,6 +83,7 @@ var reasonNames = [...]string{
 	ReasonBacklog:               "backlog of a newly added source",
 	ReasonRefresh:               "same source again (message brought up to date)",
 	ReasonSummary:               "model summary arrived",
+	ReasonTooOld:                "published before what the store keeps (store.retention)",
 }
 
 func (r Reason) String() string {

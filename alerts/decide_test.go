@@ -183,7 +183,7 @@ func TestExpire(t *testing.T) {
 
 func TestReasonStrings(t *testing.T) {
 	seen := map[string]bool{}
-	for r := ReasonNoEvidence; r <= ReasonSummary; r++ {
+	for r := ReasonNoEvidence; r <= ReasonTooOld; r++ {
 		s := r.String()
 		if s == "" || seen[s] {
 			t.Errorf("reason %d has empty or duplicate name %q", r, s)

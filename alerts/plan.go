@@ -20,6 +20,9 @@ type Input struct {
 	// Backlog marks a report that was already in its source when tocsin
 	// first polled it: stored and scored, never alerted.
 	Backlog bool
+	// TooOld marks a report published before what the store keeps
+	// (store.retention): stored and scored, never alerted.
+	TooOld bool
 }
 
 // Step is one decision of a plan, as logged: "why did (not) this fire?".
@@ -73,9 +76,13 @@ func PlanReports(open []Incident, in []Input, silences []Silence, p Policy, now 
 	var pl Plan
 	for _, x := range in {
 		r, res := x.Report, x.Result
-		if x.Backlog {
+		if x.Backlog || x.TooOld {
 			if res.Alert {
-				pl.Steps = append(pl.Steps, Step{Identity: r.Identity(), Action: Ignore, Reason: ReasonBacklog,
+				reason := ReasonBacklog
+				if x.TooOld {
+					reason = ReasonTooOld
+				}
+				pl.Steps = append(pl.Steps, Step{Identity: r.Identity(), Action: Ignore, Reason: reason,
 					Severity: res.Severity, Location: res.Location})
 			}
 			continue

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/delivery"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
@@ -26,7 +27,9 @@ var t0 = time.Date(2024, 11, 30, 12, 0, 0, 0, time.UTC)
 
 // kwScorer is a stand-in rule set: it alerts on keywords so that these tests
 // do not depend on the real rules. "airstrike" is critical, "storm" high,
-// "clash" low; the place is the first known city named.
+// "clash" low; "reopened" or "ceasefire agreed" in a report that alerts on
+// nothing is the rules' de-escalation verdict; the place is the first known
+// city named.
 type kwScorer struct{ calls atomic.Int64 }
 
 func (k *kwScorer) Version() string { return "kw-1" }
@@ -46,7 +49,7 @@ func (k *kwScorer) Score(r report.Report) rules.Result {
 		word string
 		sev  rules.Severity
 		cat  string
-	}{{"airstrike", rules.SevCritical, "air-strike"}, {"storm", rules.SevHigh, "armed-conflict"}, {"clash", rules.SevLow, "armed-conflict"}} {
+	}{{"airstrike", rules.SevCritical, "airstrike"}, {"storm", rules.SevHigh, "offensive"}, {"clash", rules.SevLow, "offensive"}} {
 		i := strings.Index(low, kw.word)
 		if i < 0 {
 			continue
@@ -61,6 +64,10 @@ func (k *kwScorer) Score(r report.Report) rules.Result {
 		res.Categories = append(res.Categories, kw.cat)
 		res.Evidence = append(res.Evidence, rules.Evidence{Rule: "kw-" + kw.word, Category: kw.cat, Severity: kw.sev,
 			Sentence: strings.TrimSpace(text[start:end]), Why: "keyword " + kw.word})
+	}
+	if !res.Alert && (strings.Contains(low, "reopened") || strings.Contains(low, "ceasefire agreed")) {
+		res.Categories = []string{"de_escalation"}
+		res.Evidence = []rules.Evidence{{Rule: "kw-calm", Category: "de_escalation", Sentence: text, Why: "keyword calm"}}
 	}
 	return res
 }
@@ -164,7 +171,7 @@ type rig struct {
 	clock  *poller.ManualClock
 	scorer *kwScorer
 	poller *poller.Poller
-	disp   *poller.Dispatcher
+	disp   *delivery.Dispatcher
 	notes  []*recorder
 }
 
@@ -185,7 +192,7 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 	for i, n := range ro.notifiers {
 		ns[i] = n
 	}
-	disp, err := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: ns, Clock: clock, MaxAttempts: 3,
+	disp, err := delivery.New(delivery.Options{Outbox: s, Notifiers: ns, Clock: clock, MaxAttempts: 3,
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Second, time.Minute, nil) }})
 	if err != nil {
 		t.Fatal(err)

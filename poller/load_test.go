@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/delivery"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
@@ -104,7 +105,7 @@ func TestLoad1000Feeds(t *testing.T) {
 		scorer = set
 	}
 	rec := &recorder{name: "rec"}
-	disp, _ := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{rec},
+	disp, _ := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{rec},
 		Backoff: func(int) time.Duration { return time.Second }})
 	workers := 16
 	p, err := poller.New(poller.Options{Store: s, Scorer: scorer, Policy: alerts.DefaultPolicy(), Notifiers: disp.Names(), Wake: disp.Wake,
@@ -159,7 +160,7 @@ type placeScorer struct{}
 
 func (placeScorer) Version() string { return "place-1" }
 func (placeScorer) Score(r report.Report) rules.Result {
-	return rules.Result{Alert: true, Severity: rules.SevHigh, Location: "Place " + r.GUID + ", Testland", Categories: []string{"armed-conflict"},
+	return rules.Result{Alert: true, Severity: rules.SevHigh, Location: "Place " + r.GUID + ", Testland", Categories: []string{"offensive"},
 		RulesVersion: "place-1", Evidence: []rules.Evidence{{Rule: "all", Sentence: r.Title, Severity: rules.SevHigh}}}
 }
 
@@ -200,7 +201,7 @@ func TestLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &timedRecorder{at: map[string]time.Time{}}
-	disp, _ := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{rec},
+	disp, _ := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{rec},
 		Backoff: func(int) time.Duration { return time.Second }})
 	pol := alerts.DefaultPolicy()
 	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake,
@@ -279,7 +280,7 @@ func TestLatencySimulated(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &clockRecorder{clock: clock, at: map[string]time.Time{}}
-	disp, _ := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{rec}, Clock: clock,
+	disp, _ := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{rec}, Clock: clock,
 		Backoff: func(int) time.Duration { return time.Second }})
 	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: alerts.DefaultPolicy(), Notifiers: disp.Names(),
 		Wake: disp.Wake, Clock: clock, Backoff: func(int) time.Duration { return time.Minute },
