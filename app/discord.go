@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/bot"
@@ -30,9 +29,8 @@ type discord struct {
 	notifier *bot.Notifier
 	bot      *bot.Bot
 	// key verifies the HTTP interactions endpoint; nil: not served.
-	key     ed25519.PublicKey
-	started atomic.Bool
-	log     *slog.Logger
+	key ed25519.PublicKey
+	log *slog.Logger
 }
 
 // newDiscord builds the Discord parts; it does no I/O. The notifier's
@@ -104,11 +102,46 @@ func discordRoutes(chs []config.DiscordChannel) ([]bot.Route, error) {
 	return out, nil
 }
 
+// run starts the bot, bounded per attempt, and retries while Discord is
+// unreachable (an outage at start must not stop polling or the console);
+// it returns once the bot is started, with an error only when Discord
+// refuses the token or the application's rights, or when ctx ends.
+func (d *discord) run(ctx context.Context) error {
+	wait := discordRetryBase
+	for attempt := 1; ; attempt++ {
+		err := d.start(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if bot.IsAuthError(err) {
+			return err
+		}
+		d.log.Warn("discord unreachable; polling and the other notifiers go on, retrying", "attempt", attempt,
+			"retry_in", wait, "err", err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, discordRetryMax)
+	}
+}
+
+// Discord start retries: doubling from discordRetryBase to discordRetryMax.
+const (
+	discordRetryBase = 2 * time.Second
+	discordRetryMax  = time.Minute
+)
+
 // start registers the commands and opens the gateway, bounded in time.
 func (d *discord) start(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, discordStartTimeout)
 	defer cancel()
-	d.started.Store(true)
 	if err := d.bot.Start(ctx); err != nil {
 		return fmt.Errorf("discord: start: %w", err)
 	}
@@ -117,13 +150,8 @@ func (d *discord) start(ctx context.Context) error {
 	return nil
 }
 
-// stop closes the gateway and waits for answers in flight, within timeout.
+// stop closes the gateway and waits for answers in flight, until ctx ends.
 // It runs before the store closes: those answers use it.
-func (d *discord) stop(timeout time.Duration) error {
-	if !d.started.Load() {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+func (d *discord) stop(ctx context.Context) error {
 	return d.bot.Stop(ctx)
 }
