@@ -300,7 +300,7 @@ func TestAlertButtons(t *testing.T) {
 		t.Errorf("not relevant answer = %+v", got)
 	}
 	rl := b.run(t, cmd(member, "rules", discordtest.Sub("list")))
-	if !strings.Contains(rl.text, "strike.missile` strike · high · fired 10 · not relevant 1 · precision 90%") {
+	if !strings.Contains(rl.text, "strike.missile` airstrike · high · fired 10 · not relevant 1 · precision 90%") {
 		t.Errorf("/rules does not show the feedback:\n%s", rl.text)
 	}
 

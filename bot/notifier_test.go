@@ -261,7 +261,7 @@ func TestRoutingPostsOnlyWhereWanted(t *testing.T) {
 	e := newEnv(t, discordtest.Options{})
 	n := e.notifier(newMemRefs(),
 		Route{ChannelID: testChannel, Places: []string{"Ukraine"}},
-		Route{ChannelID: otherChan, Categories: []string{"coup"}},
+		Route{ChannelID: otherChan, Categories: []string{"territory_seized"}},
 	)
 	mustNotify(t, n, sampleAlert())
 	if got := len(e.srv.Messages(testChannel)); got != 1 {
