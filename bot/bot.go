@@ -184,7 +184,32 @@ func (b *Bot) finish(ctx context.Context, i *discordgo.Interaction, r reply) {
 		app = b.opts.AppID
 	}
 	ep := discordgo.EndpointInteractionResponseActions(app, i.Token)
-	if err := b.c.rest.json(ctx, "PATCH", ep, "webhooks/original", msg, nil); err != nil {
+	if err := b.editOriginal(ctx, ep, msg); err != nil {
 		b.log.Error("editing deferred answer failed", "interaction_id", i.ID, "err", err.Error())
+	}
+}
+
+// Retries of an @original edit that Discord does not know yet.
+const (
+	originalRetryFirst = 100 * time.Millisecond
+	originalRetries    = 6 // 100ms … 3.2s, about 6s in all
+)
+
+// editOriginal edits the deferred answer. Discord processes an HTTP
+// endpoint's answer after the bot sent it, so an edit made at once can get
+// 10008 Unknown Message for a message that exists a moment later: it is
+// retried briefly instead of losing the answer.
+func (b *Bot) editOriginal(ctx context.Context, ep string, msg message) error {
+	wait := originalRetryFirst
+	for attempt := 0; ; attempt++ {
+		err := b.c.rest.json(ctx, "PATCH", ep, "webhooks/original", msg, nil)
+		if err == nil || !hasCode(err, codeUnknownMessage) || attempt == originalRetries {
+			return err
+		}
+		b.log.Debug("deferred answer not known to Discord yet; retrying", "attempt", attempt+1, "wait", wait.String())
+		if err := sleepCtx(ctx, wait); err != nil {
+			return err
+		}
+		wait *= 2
 	}
 }

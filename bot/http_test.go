@@ -108,3 +108,49 @@ func TestMalformedInteractionGetsAnAnswerNotACrash(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredAnswersSurviveDiscordsLag: Discord takes a moment to process
+// an HTTP endpoint's deferred answer, and an edit of @original that arrives
+// first gets 10008 Unknown Message. 45 back-to-back commands must all get
+// their answer (29 of 45 used to be lost: the edit gave up at once).
+func TestDeferredAnswersSurviveDiscordsLag(t *testing.T) {
+	e := newEnv(t, discordtest.Options{AnswerLag: 150 * time.Millisecond})
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newFakeStore()
+	h := NewHandler(HandlerOptions{Deps: Deps{Status: st, Rules: st}, Logger: e.log})
+	b := NewBot(e.client(), h, BotOptions{AppID: e.srv.AppID(), SkipRegister: true, Logger: e.log})
+	if err := b.Start(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Stop(context.Background()) })
+	key, err := ParsePublicKey(hex.EncodeToString(pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(b.InteractionsHandler(key))
+	t.Cleanup(ts.Close)
+	member := discordtest.Member{UserID: "600000000000000001", Username: "reader"}
+	var ids []string
+	for range 45 {
+		id, code, err := e.srv.DeliverHTTP(ctxT(t), ts.URL, priv, discordtest.Spec{Type: discordtest.TypeCommand,
+			GuildID: guildID, ChannelID: testChannel, Member: member, Command: "status"})
+		if err != nil || code != 200 {
+			t.Fatalf("DeliverHTTP: %d %v", code, err)
+		}
+		ids = append(ids, id)
+	}
+	lost := 0
+	wctx := ctxT(t) // one failure guard for all of them
+	for _, id := range ids {
+		if _, err := e.srv.WaitInteraction(wctx, id, func(r discordtest.Interaction) bool { return r.OriginalEdits > 0 }); err != nil {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d deferred answers never reached their message", lost, len(ids))
+	}
+	noRejections(t, e)
+}
