@@ -69,11 +69,12 @@ func (pl *Plan) put(inc Incident) {
 // PlanReports decides a batch of scored reports, in order, against the open
 // incidents: match each to an incident, decide, drop events that an active
 // silence covers, and build the events. A report sees the incidents as the
-// reports before it in the batch left them. It is a pure function of its
-// arguments; open is not modified.
+// reports before it in the batch left them. A de-escalation closes every
+// open incident at its place (a ceasefire for Kharkiv is over for each
+// Kharkiv incident). It is a pure function of its arguments; open is not
+// modified.
 func PlanReports(open []Incident, in []Input, silences []Silence, p Policy, now time.Time) Plan {
-	open = slices.Clone(open)
-	var pl Plan
+	pl := planner{open: slices.Clone(open), silences: silences, p: p, now: now}
 	for _, x := range in {
 		r, res := x.Report, x.Result
 		if x.Backlog || x.TooOld {
@@ -87,41 +88,65 @@ func PlanReports(open []Incident, in []Input, silences []Silence, p Policy, now 
 			}
 			continue
 		}
-		prev := Match(open, res, r, now, p)
-		d, reason := Decide(prev, res, r, now, p)
-		if d.Action == Ignore {
+		if !res.Alert {
+			for _, inc := range slices.Clone(pl.open) {
+				if IsDeescalation(inc, res) {
+					pl.decide(&inc, x)
+				}
+			}
 			continue
 		}
-		st := Step{Identity: r.Identity()}
-		if d.Emit != "" {
-			if sl, ok := Silenced(silences, Alert{Incident: d.Incident, Result: res}, now); ok {
-				d = d.Silence()
-				reason = ReasonSilenced
-				st.Silence = &sl
-			}
-		}
-		// The summary follows the report that set the incident's current
-		// severity; updates keep it (and a model's better text with it).
-		if d.Emit == Opened || d.Emit == Escalated || d.Incident.Summary == "" {
-			d.Incident.Summary = strings.TrimSpace(x.Summary)
-			if d.Incident.Summary == "" {
-				d.Incident.Summary = EvidenceSummary(d.Incident)
-			}
-		}
-		inc := d.Incident
-		if d.Emit != "" {
-			var a Alert
-			a, inc = d.Alert(res, r, reason, now)
-			pl.Alerts = append(pl.Alerts, a)
-		}
-		st.IncidentID, st.Action, st.Emit, st.Quiet, st.Reason = inc.ID, d.Action, d.Emit, d.Quiet, reason
-		st.Severity, st.Location = inc.Severity, inc.Location
-		pl.Steps = append(pl.Steps, st)
-		pl.put(inc)
-		pl.Links = append(pl.Links, Link{IncidentID: inc.ID, Identity: r.Identity()})
-		open = replaceIncident(open, inc)
+		pl.decide(Match(pl.open, res, r, now, p), x)
 	}
-	return pl
+	return pl.Plan
+}
+
+// planner is PlanReports' state: the plan so far and the incidents as it
+// left them.
+type planner struct {
+	Plan
+	open     []Incident
+	silences []Silence
+	p        Policy
+	now      time.Time
+}
+
+// decide decides one report against one incident (or none) and adds the
+// outcome to the plan.
+func (pl *planner) decide(prev *Incident, x Input) {
+	r, res := x.Report, x.Result
+	d, reason := Decide(prev, res, r, pl.now, pl.p)
+	if d.Action == Ignore {
+		return
+	}
+	st := Step{Identity: r.Identity()}
+	if d.Emit != "" {
+		if sl, ok := Silenced(pl.silences, Alert{Incident: d.Incident, Result: res}, pl.now); ok {
+			d = d.Silence()
+			reason = ReasonSilenced
+			st.Silence = &sl
+		}
+	}
+	// The summary follows the report that set the incident's current
+	// severity; updates keep it (and a model's better text with it).
+	if d.Emit == Opened || d.Emit == Escalated || d.Incident.Summary == "" {
+		d.Incident.Summary = strings.TrimSpace(x.Summary)
+		if d.Incident.Summary == "" {
+			d.Incident.Summary = EvidenceSummary(d.Incident)
+		}
+	}
+	inc := d.Incident
+	if d.Emit != "" {
+		var a Alert
+		a, inc = d.Alert(res, r, reason, pl.now)
+		pl.Alerts = append(pl.Alerts, a)
+	}
+	st.IncidentID, st.Action, st.Emit, st.Quiet, st.Reason = inc.ID, d.Action, d.Emit, d.Quiet, reason
+	st.Severity, st.Location = inc.Severity, inc.Location
+	pl.Steps = append(pl.Steps, st)
+	pl.put(inc)
+	pl.Links = append(pl.Links, Link{IncidentID: inc.ID, Identity: r.Identity()})
+	pl.open = replaceIncident(pl.open, inc)
 }
 
 // PlanExpiry resolves the open incidents that have been quiet for

@@ -55,6 +55,18 @@ func TestPlanReports(t *testing.T) {
 		// The rules' de-escalation for the open incident's place resolves it.
 		{"resolved", []Incident{*openInc(rules.SevHigh)}, []Input{in("c", "calm", deesc("Aleppo, Syria"))}, nil,
 			[]string{"resolved:Aleppo, Syria"}, 1, 1, []Reason{ReasonDeescalation}},
+		// A ceasefire for a place closes every open incident there, and none
+		// elsewhere.
+		{"ceasefire closes the place", []Incident{*openInc(rules.SevHigh), func() Incident {
+			i := *openInc(rules.SevMedium)
+			i.ID = "inc-aleppo-2"
+			return i
+		}(), func() Incident {
+			i := *openInc(rules.SevHigh)
+			i.ID, i.Location = "inc-k", "Kharkiv, Ukraine"
+			return i
+		}()}, []Input{in("c", "calm", deesc("Aleppo, Syria"))}, nil,
+			[]string{"resolved:Aleppo, Syria", "resolved:Aleppo, Syria"}, 2, 2, []Reason{ReasonDeescalation, ReasonDeescalation}},
 		// Reports that alert on nothing plan nothing.
 		{"nothing", nil, []Input{in("a", "weather", rules.Result{})}, nil, nil, 0, 0, nil},
 	} {
