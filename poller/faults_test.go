@@ -94,7 +94,9 @@ type slowModel struct {
 	calls   atomic.Int32
 }
 
-func (m *slowModel) Extract(inc alerts.Incident, r report.Report) string { return "Extractive: " + r.Title }
+func (m *slowModel) Extract(inc alerts.Incident, r report.Report) string {
+	return "Extractive: " + r.Title
+}
 
 func (m *slowModel) Summarize(ctx context.Context, inc alerts.Incident, r report.Report) (string, bool) {
 	m.calls.Add(1)
