@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -294,5 +295,63 @@ func TestNoDiscordWithoutToken(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "component=discord") {
 		t.Errorf("Discord mentioned without a token:\n%s", logs.String())
+	}
+}
+
+// TestDiscordOutageAtStart: Discord is unreachable when tocsin starts. The
+// run used to end with an error, so nothing was polled at all. Polling and
+// the console must go on, and once Discord is back the bot connects and
+// the pending alert reaches the channel from the outbox.
+func TestDiscordOutageAtStart(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there until Discord comes back
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kharkiv.txt"), []byte(reportA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Store.DSN = filepath.Join(t.TempDir(), "tocsin.db")
+	cfg.HTTP.Addr = ""
+	cfg.Sources = []config.Source{{ID: "wire", Kind: "folder", Path: dir, Interval: config.Duration(time.Second), AlertBacklog: true}}
+	cfg.Outbox.RetryBase, cfg.Outbox.RetryMax, cfg.Outbox.MaxAttempts = config.Duration(100*time.Millisecond), config.Duration(500*time.Millisecond), 1000
+	cfg.Discord = config.Discord{Token: config.Secret(e2eToken), ApplicationID: "900000000000000001", GuildID: e2eGuild,
+		APIURL: "http://" + addr + "/api/v9", Channels: []config.DiscordChannel{{ChannelID: e2eChannel}}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out, logs syncBuffer
+	a, err := app.New(context.Background(), cfg, app.Deps{Stdout: &out, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel, wait := startRun(t, a)
+	// Polling and the console go on while the start is retried.
+	waitFor(t, func() bool {
+		return strings.Contains(out.String(), "OPENED") && strings.Contains(logs.String(), "discord unreachable")
+	})
+
+	emu, err := discordtest.Start(discordtest.Options{Addr: addr, Token: e2eToken, Channels: []string{e2eChannel}})
+	if err != nil {
+		t.Fatalf("Discord comes back: %v", err)
+	}
+	t.Cleanup(emu.Close)
+	wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second) // failure guard only
+	defer wcancel()
+	if err := discordtest.WaitFor(wctx, func() bool { _, _, ok := emu.GatewayStats(); return ok && len(emu.Messages(e2eChannel)) == 1 }); err != nil {
+		t.Fatalf("after the outage: gateway connected and one message posted: %v\n%s", err, logs.String())
+	}
+	if emu.Overwrites() != 1 {
+		t.Errorf("commands registered %d times; want once", emu.Overwrites())
+	}
+	if strings.Contains(logs.String(), e2eToken) {
+		t.Errorf("the token is in the logs:\n%s", logs.String())
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Errorf("Run = %v", err)
 	}
 }
