@@ -4,10 +4,8 @@ import (
 	"slices"
 
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
-
-// deEscalation is the rule category that means "this is over".
-const deEscalation = "de_escalation"
 
 // IsDeescalation reports whether a verdict says an incident is over: the
 // rules found de-escalation (a ceasefire agreed, an airport reopened) and
@@ -20,5 +18,5 @@ const deEscalation = "de_escalation"
 // Only the rules decide: phrases are not matched here, so "as hopes for a
 // ceasefire faded" resolves nothing unless the rules call it de-escalation.
 func IsDeescalation(inc Incident, res rules.Result) bool {
-	return !res.Alert && slices.Contains(res.Categories, deEscalation) && IsPlace(inc.Location, res.Location)
+	return !res.Alert && slices.Contains(res.Categories, string(vocab.DeEscalation)) && IsPlace(inc.Location, res.Location)
 }

@@ -5,13 +5,13 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/bot"
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // discordStartTimeout bounds registering the commands and the gateway
@@ -41,10 +41,16 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
-	routes, err := discordRoutes(cfg.Channels)
+	routes, err := discordRoutes(cfg.Channels, r.Categories())
 	if err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
+		return nil, err
 	}
+	// A rules edit that drops a category a configured route names would
+	// make that route match nothing, silently: such a reload is refused.
+	r.Guard(func(set *rules.Set) error {
+		_, err := discordRoutes(cfg.Channels, set.Categories())
+		return err
+	})
 	subs := &discordSubscriptions{s: s, now: now}
 	acks := &discordAcks{s: s}
 	n, err := bot.NewNotifier(client, bot.NotifierOptions{Routes: routes, Subscriptions: subs, Refs: &discordRefs{s: s},
@@ -62,7 +68,7 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 			Rules:  &discordRuleCatalog{s: s, r: r, now: now},
 			Status: &discordStatus{s: s}, Subscriptions: subs, Silences: &discordSilences{s: s, now: now},
 			Acks: acks, Feedback: &discordFeedback{s: s}, Reloader: &discordReloader{r: r},
-			Places: &discordPlaces{g: r.Gazetteer()},
+			Places: &discordPlaces{g: r.Gazetteer()}, Vocabulary: r,
 		},
 		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
 	})
@@ -76,28 +82,44 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 	return d, nil
 }
 
-// discordRoutes turns the configured channels into routes (the config has
-// validated them; a bad value here is still an error, not a guess).
-func discordRoutes(chs []config.DiscordChannel) ([]bot.Route, error) {
+// discordRoutes turns the configured channels into routes. Categories are
+// the live rule set's vocabulary: one the rules do not declare is an error
+// naming the field and the category meant, every one at once (the config
+// cannot check them itself: the rule set declares its categories).
+func discordRoutes(chs []config.DiscordChannel, cats vocab.Categories) ([]bot.Route, error) {
 	var out []bot.Route
+	var errs config.Errors
 	for i, ch := range chs {
-		r := bot.Route{ChannelID: ch.ChannelID, Categories: ch.Categories, Places: ch.Places, MinSeverity: rules.SevLow,
+		path := fmt.Sprintf("discord.channels[%d]", i)
+		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, MinSeverity: rules.SevLow,
 			MentionRoles: map[rules.Severity][]string{}}
-		if ch.MinSeverity != "" {
-			sev, err := rules.ParseSeverity(ch.MinSeverity)
+		for j, c := range ch.Categories {
+			cat, err := cats.Parse(c)
 			if err != nil {
-				return nil, fmt.Errorf("channels[%d].min_severity: %w", i, err)
+				errs.Add(fmt.Sprintf("%s.categories[%d]", path, j), "%v", err)
+				continue
+			}
+			r.Categories = append(r.Categories, cat)
+		}
+		if ch.MinSeverity != "" {
+			sev, err := vocab.ParseSeverity(ch.MinSeverity)
+			if err != nil {
+				errs.Add(path+".min_severity", "%v", err)
 			}
 			r.MinSeverity = sev
 		}
 		for name, roles := range ch.MentionRoles {
-			sev, err := rules.ParseSeverity(strings.ToLower(name))
+			sev, err := vocab.ParseSeverity(name)
 			if err != nil {
-				return nil, fmt.Errorf("channels[%d].mention_roles: %w", i, err)
+				errs.Add(path+".mention_roles."+name, "%v", err)
+				continue
 			}
 			r.MentionRoles[sev] = append(r.MentionRoles[sev], roles...)
 		}
 		out = append(out, r)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, fmt.Errorf("discord routes: %w", err)
 	}
 	return out, nil
 }

@@ -355,3 +355,52 @@ func TestDiscordOutageAtStart(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 }
+
+// TestDiscordRoutesUseTheRuleVocabulary: a channel route's categories are
+// the live rule set's. A typo used to be accepted without a word and the
+// route matched nothing; now it fails the start naming the field and the
+// category meant. A rules edit that drops a category a route names is
+// refused the same way, and the old rules stay live.
+func TestDiscordRoutesUseTheRuleVocabulary(t *testing.T) {
+	dir := t.TempDir()
+	writeDefaultRules(t, dir)
+	build := func(cats ...string) (*app.App, error) {
+		cfg := testConfig(t)
+		cfg.Rules.Dir = dir
+		cfg.Discord = config.Discord{Token: config.Secret(e2eToken), ApplicationID: "900000000000000001",
+			APIURL: "http://127.0.0.1:1/api/v9", Channels: []config.DiscordChannel{{ChannelID: e2eChannel, Categories: cats}}}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return app.New(context.Background(), cfg, app.Deps{})
+	}
+	_, err := build("airstrike", "strike", "weather")
+	if err == nil || !strings.Contains(err.Error(), "discord.channels[0].categories[1]") || !strings.Contains(err.Error(), "did you mean airstrike") ||
+		!strings.Contains(err.Error(), `"weather"`) {
+		t.Fatalf("route with category typos: %v; want every bad one named, with the category meant", err)
+	}
+	a, err := build("Border closure", "abduction")
+	if err != nil {
+		t.Fatalf("route with categories as a member types them: %v", err)
+	}
+	defer a.Stop()
+	v1 := a.Rules.Version()
+	lexicon := filepath.Join(dir, "00-lexicon.yaml")
+	b, err := os.ReadFile(lexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "abduction:") {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(lexicon, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = a.Rules.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "discord.channels[0].categories[1]") || a.Rules.Version() != v1 {
+		t.Errorf("reload dropping a routed category = %v, version %s (was %s); want refused, old rules live", err, a.Rules.Version(), v1)
+	}
+}

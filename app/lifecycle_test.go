@@ -136,8 +136,8 @@ func TestBusyShutdownStaysWithinTimeout(t *testing.T) {
 	}
 }
 
-// get fetches an HTTP endpoint of the app and returns status and body.
-func get(t *testing.T, url string) (int, string) {
+// fetch gets an HTTP endpoint of the app and returns status and body.
+func fetch(t *testing.T, url string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -164,7 +164,7 @@ func TestReadyzWhenTheStoreTakesNoWrites(t *testing.T) {
 	}
 	cancel, wait := startRun(t, a)
 	base := "http://" + a.Addr()
-	waitFor(t, func() bool { code, _ := get(t, base+"/readyz"); return code == 200 })
+	waitFor(t, func() bool { code, _ := fetch(t, base+"/readyz"); return code == 200 })
 
 	other, err := sql.Open("sqlite", cfg.Store.DSN)
 	if err != nil {
@@ -179,17 +179,17 @@ func TestReadyzWhenTheStoreTakesNoWrites(t *testing.T) {
 	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	code, body := get(t, base+"/readyz")
+	code, body := fetch(t, base+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "store takes no writes") {
 		t.Errorf("/readyz with the store locked = %d %s; want 503 naming the store", code, body)
 	}
-	if _, m := get(t, base+"/metrics"); !strings.Contains(m, "tocsin_store_writable 0") || !strings.Contains(m, "tocsin_ready 0") {
+	if _, m := fetch(t, base+"/metrics"); !strings.Contains(m, "tocsin_store_writable 0") || !strings.Contains(m, "tocsin_ready 0") {
 		t.Errorf("metrics do not show the unwritable store:\n%s", grepLines(m, "tocsin_store_writable", "tocsin_ready"))
 	}
 	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(t, base+"/readyz"); code != 200 {
+	if code, body := fetch(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz after the lock was released = %d %s", code, body)
 	}
 	cancel()
@@ -224,15 +224,15 @@ func TestReadyzWhenTheOutboxIsStuck(t *testing.T) {
 		depth, _ := a.Store.OutboxDepth(context.Background())
 		return depth[store.OutboxPending] > 0
 	})
-	if code, body := get(t, base+"/readyz"); code != 200 {
+	if code, body := fetch(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz with a fresh pending alert = %d %s; want 200", code, body)
 	}
 	clock.Advance(6 * time.Minute)
-	code, body := get(t, base+"/readyz")
+	code, body := fetch(t, base+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "outbox stuck") {
 		t.Errorf("/readyz with an alert 6 minutes undelivered = %d %s; want 503 naming the outbox", code, body)
 	}
-	if _, m := get(t, base+"/metrics"); !strings.Contains(m, "tocsin_ready 0") || strings.Contains(m, "tocsin_outbox_oldest_pending_seconds 0\n") {
+	if _, m := fetch(t, base+"/metrics"); !strings.Contains(m, "tocsin_ready 0") || strings.Contains(m, "tocsin_outbox_oldest_pending_seconds 0\n") {
 		t.Errorf("metrics do not show the stuck outbox:\n%s", grepLines(m, "tocsin_ready", "tocsin_outbox_oldest"))
 	}
 	cancel()

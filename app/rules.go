@@ -16,6 +16,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Meta names under which rules state is kept in the store for `tocsin status`.
@@ -54,6 +55,9 @@ type Rules struct {
 	last   ReloadStatus
 	result *prometheus.CounterVec
 	ok     prometheus.Gauge
+	// guards check a new rule set against what depends on it (the
+	// configured routes' categories) before it goes live.
+	guards []func(*rules.Set) error
 }
 
 var _ poller.Scorer = (*Rules)(nil)
@@ -113,9 +117,25 @@ func (r *Rules) Last() ReloadStatus {
 	return r.last
 }
 
+// Guard adds a check a new rule set must pass before it goes live; a set
+// that fails it is refused like an invalid one. Guards are added while the
+// app is built, before anything reloads.
+func (r *Rules) Guard(fn func(*rules.Set) error) { r.guards = append(r.guards, fn) }
+
+// Categories is the live set's category vocabulary.
+func (r *Rules) Categories() vocab.Categories { return r.cur.Load().Categories() }
+
 // Reload loads the rules again and swaps them in if they are valid.
 func (r *Rules) Reload(ctx context.Context) error {
 	set, err := r.load()
+	for _, g := range r.guards {
+		if err != nil {
+			break
+		}
+		if gerr := g(set); gerr != nil {
+			err = fmt.Errorf("the new rules break the config: %w", gerr)
+		}
+	}
 	if err != nil {
 		r.log.Error("rules reload failed; previous rules stay live", "dir", r.dir, "error", err, "live_version", r.Version())
 		r.record(ctx, ReloadStatus{At: r.now(), OK: false, Err: err.Error(), Version: r.Version()})

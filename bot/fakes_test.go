@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // fakeStore is a hand-written, in-memory stand-in for the store and the
@@ -75,7 +77,7 @@ func (f *fakeStore) RecentIncidents(_ context.Context, flt IncidentFilter) ([]al
 		if inc.Severity < flt.MinSeverity || (!flt.Since.IsZero() && inc.LastSeen.Before(flt.Since)) {
 			continue
 		}
-		if flt.Category != "" && !anyEqualFold([]string{flt.Category}, inc.Categories) {
+		if flt.Category != "" && !wants([]vocab.Category{flt.Category}, inc.Categories) {
 			continue
 		}
 		if flt.Place != "" && !placeMatches([]string{flt.Place}, inc.Location) {
@@ -245,4 +247,18 @@ func (fakePlaces) Complete(prefix string, n int) []string {
 		}
 	}
 	return out
+}
+
+// builtinVocab is the real category vocabulary: the built-in rule set's.
+type builtinVocab struct{ cats vocab.Categories }
+
+func (v builtinVocab) Categories() vocab.Categories { return v.cats }
+
+func newBuiltinVocab(t *testing.T) builtinVocab {
+	t.Helper()
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return builtinVocab{set.Categories()}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
@@ -230,8 +231,8 @@ func TestRouteMatches(t *testing.T) {
 		{"city and country", Route{Places: []string{"Odesa,  Ukraine"}}, true},
 		{"other country", Route{Places: []string{"Poland"}}, false},
 		{"partial word is not a place", Route{Places: []string{"Ukr"}}, false},
-		{"category", Route{Categories: []string{"airstrike"}}, true},
-		{"other category", Route{Categories: []string{"territory_seized"}}, false},
+		{"category", Route{Categories: []vocab.Category{"airstrike"}}, true},
+		{"other category", Route{Categories: []vocab.Category{"territory_seized"}}, false},
 		{"min severity met", Route{MinSeverity: rules.SevHigh}, true},
 		{"min severity not met", Route{MinSeverity: rules.SevCritical}, false},
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Config is tocsin's whole configuration. Zero config (no file) is Default():
@@ -510,13 +512,12 @@ func (c *Config) problems() Errors {
 		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
 	}
 	validateSources(c.Sources, &errs)
-	sevs := map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
-	if !sevs[c.Alerts.MinSeverity] {
-		errs.Add("alerts.min_severity", "%q is not low, medium, high or critical", c.Alerts.MinSeverity)
+	if err := alertingSeverity(c.Alerts.MinSeverity); err != nil {
+		errs.Add("alerts.min_severity", "%v", err)
 	}
 	for k, v := range c.Alerts.Corroboration {
-		if !sevs[k] {
-			errs.Add("alerts.corroboration."+k, "unknown severity")
+		if err := alertingSeverity(k); err != nil {
+			errs.Add("alerts.corroboration."+k, "%v", err)
 		}
 		if v < 1 {
 			errs.Add("alerts.corroboration."+k, "must be at least 1")
@@ -552,4 +553,17 @@ func (c *Config) problems() Errors {
 	c.Summary.validate("summary", &errs)
 	c.Web.validate("web", &errs)
 	return errs
+}
+
+// alertingSeverity checks a severity a user typed: one of the vocabulary's
+// levels that can alert (not "none").
+func alertingSeverity(s string) error {
+	sev, err := vocab.ParseSeverity(s)
+	if err != nil {
+		return err
+	}
+	if sev == vocab.SevNone {
+		return fmt.Errorf("%q never alerts; want low, medium, high or critical", s)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/store/storetest"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 func TestSubscriptions(t *testing.T) {
@@ -21,7 +22,7 @@ func TestSubscriptions(t *testing.T) {
 		if got, err := s.Subscriptions(ctx); err != nil || len(got) != 0 {
 			t.Fatalf("empty store: Subscriptions = %v, %v", got, err)
 		}
-		a := store.Subscription{ChannelID: "100000000000000001", Categories: []string{"armed-conflict"},
+		a := store.Subscription{ChannelID: "100000000000000001", Categories: []vocab.Category{vocab.Threat, "shelling"},
 			Places: []string{"Odesa, Ukraine", "Syria"}, MinSeverity: rules.SevHigh,
 			MentionRoles: map[rules.Severity][]string{rules.SevCritical: {"200000000000000001"}}, Author: "u1", UpdatedAt: t0}
 		b := store.Subscription{ChannelID: "100000000000000002", MinSeverity: rules.SevLow, UpdatedAt: t0.Add(time.Minute)}
