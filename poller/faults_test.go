@@ -296,3 +296,51 @@ func TestAllClearsComeFromTheRules(t *testing.T) {
 		t.Fatalf("after 'agreed to halt fighting': %d open, events %v; want every Kharkiv incident resolved", len(open), got)
 	}
 }
+
+// barrierReviewer is a second-opinion model that answers only once every
+// report of the batch is waiting for it (or gives up after a while): it
+// proves the opinions are asked side by side.
+type barrierReviewer struct {
+	want, n atomic.Int32
+	all     chan struct{}
+	once    sync.Once
+}
+
+func (b *barrierReviewer) Review(ctx context.Context, r report.Report, res rules.Result) rules.Result {
+	if b.n.Add(1) == b.want.Load() {
+		b.once.Do(func() { close(b.all) })
+	}
+	select {
+	case <-b.all:
+	case <-time.After(5 * time.Second):
+		res.SecondOpinion = "gave up waiting"
+	}
+	return res
+}
+
+// TestSecondOpinionsOfABatchRunSideBySide: a slow model used to be asked
+// about each report of a poll in turn, so a batch waited one model budget
+// per report. The opinions are now asked at once: a batch waits about one.
+func TestSecondOpinionsOfABatchRunSideBySide(t *testing.T) {
+	s, _ := sqliteStore(t)
+	clock := newClock()
+	rv := &barrierReviewer{all: make(chan struct{})}
+	rv.want.Store(6)
+	rig := newRig(t, s, clock, rigOptions{reviewer: rv})
+	var items []item
+	for i := range 6 {
+		items = append(items, item{guid: "r" + string(rune('a'+i)), title: "Clash " + string(rune('A'+i)),
+			text: "A clash was reported in district " + string(rune('A'+i)) + ".", pub: clock.Now()})
+	}
+	addFeeds(t, s, time.Minute, map[string]*feedServer{"wire": newFeed(t, "Wire", items...)})
+	rig.cycle()
+	for _, it := range items {
+		res, err := s.LatestScore(context.Background(), "guid:wire:"+it.guid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.SecondOpinion != "" {
+			t.Errorf("%s: the reviewer was asked alone (%s)", it.guid, res.SecondOpinion)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
@@ -124,9 +125,7 @@ func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Repor
 	if err != nil {
 		return pollStats{}, err
 	}
-	for i := range cands {
-		p.score(ctx, &cands[i], now)
-	}
+	p.score(ctx, cands, now)
 
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
@@ -192,17 +191,40 @@ func (p *Poller) dedupe(source string, rs []report.Report, now time.Time) []repo
 	return uniq
 }
 
-// score scores a candidate (pure CPU work, in the worker, outside the lock)
-// and writes the extractive summary of an alerting one: no model is asked
+// reviewConcurrency bounds the second opinions asked at once for one batch:
+// each is bounded by the reviewer's own budget, so a batch waits about one
+// budget for a slow model, not one per report.
+const reviewConcurrency = 8
+
+// score scores the candidates (pure CPU work, in the worker, outside the
+// lock), has the reviewer look at them side by side, and writes the
+// extractive summary of the alerting ones: no model is asked for a summary
 // here, so nothing waits for one.
-func (p *Poller) score(ctx context.Context, c *scored, now time.Time) {
-	res := p.o.Scorer.Score(c.r)
-	if p.o.Reviewer != nil {
-		res = p.o.Reviewer.Review(ctx, c.r, res)
+func (p *Poller) score(ctx context.Context, cands []scored, now time.Time) {
+	res := make([]rules.Result, len(cands))
+	for i := range cands {
+		res[i] = p.o.Scorer.Score(cands[i].r)
 	}
-	c.st = store.Scored{Report: c.r, Result: res, ScoredAt: now}
-	if res.Alert && p.o.Summarizer != nil {
-		c.summary = strings.TrimSpace(p.o.Summarizer.Extract(preIncident(c.r, res), c.r))
+	if p.o.Reviewer != nil {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, reviewConcurrency)
+		for i := range cands {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				res[i] = p.o.Reviewer.Review(ctx, cands[i].r, res[i])
+			}()
+		}
+		wg.Wait()
+	}
+	for i := range cands {
+		c := &cands[i]
+		c.st = store.Scored{Report: c.r, Result: res[i], ScoredAt: now}
+		if res[i].Alert && p.o.Summarizer != nil {
+			c.summary = strings.TrimSpace(p.o.Summarizer.Extract(preIncident(c.r, res[i]), c.r))
+		}
 	}
 }
 

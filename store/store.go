@@ -9,7 +9,10 @@
 // dialect_sqlite.go and dialect_postgres.go.
 //
 // The store is designed for one writer process (the poller serialises its
-// commits); readers such as `tocsin status` may run alongside it.
+// incident commits); readers such as `tocsin status` may run alongside it.
+// Sources and outbox rows are taken by leased claims (ClaimSources,
+// ClaimOutbox; FOR UPDATE SKIP LOCKED on PostgreSQL), so concurrent claimers
+// never poll one source or send one row twice at once.
 package store
 
 import (
