@@ -19,8 +19,10 @@ import (
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 )
 
-func TestHTTPInteractionsEndpoint(t *testing.T) {
-	e := newEnv(t, discordtest.Options{})
+// httpBot starts a bot answering /status over an HTTP interactions
+// endpoint, and returns the endpoint and the key that signs for Discord.
+func httpBot(t *testing.T, e *env) (*httptest.Server, ed25519.PrivateKey) {
+	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +40,12 @@ func TestHTTPInteractionsEndpoint(t *testing.T) {
 	}
 	ts := httptest.NewServer(b.InteractionsHandler(key))
 	t.Cleanup(ts.Close)
+	return ts, priv
+}
+
+func TestHTTPInteractionsEndpoint(t *testing.T) {
+	e := newEnv(t, discordtest.Options{})
+	ts, priv := httpBot(t, e)
 
 	post := func(body []byte, sign func(ts string, body []byte) string, stamp string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL, bytes.NewReader(body))
@@ -115,23 +123,7 @@ func TestMalformedInteractionGetsAnAnswerNotACrash(t *testing.T) {
 // their answer (29 of 45 used to be lost: the edit gave up at once).
 func TestDeferredAnswersSurviveDiscordsLag(t *testing.T) {
 	e := newEnv(t, discordtest.Options{AnswerLag: 150 * time.Millisecond})
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := newFakeStore()
-	h := NewHandler(HandlerOptions{Deps: Deps{Status: st, Rules: st}, Logger: e.log})
-	b := NewBot(e.client(), h, BotOptions{AppID: e.srv.AppID(), SkipRegister: true, Logger: e.log})
-	if err := b.Start(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Stop(context.Background()) })
-	key, err := ParsePublicKey(hex.EncodeToString(pub))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(b.InteractionsHandler(key))
-	t.Cleanup(ts.Close)
+	ts, priv := httpBot(t, e)
 	member := discordtest.Member{UserID: "600000000000000001", Username: "reader"}
 	var ids []string
 	for range 45 {

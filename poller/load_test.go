@@ -201,59 +201,11 @@ func TestLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &timedRecorder{at: map[string]time.Time{}}
-	disp, _ := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{rec},
-		Backoff: func(int) time.Duration { return time.Second }})
-	pol := alerts.DefaultPolicy()
-	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake,
-		Backoff: func(int) time.Duration { return time.Minute },
-		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: 10 * time.Second})}})
-	if err != nil {
-		t.Fatal(err)
+	runLive(t, s, rec, time.Minute, 10*time.Second)
+	lat := publishAndMeasure(t, feedsSrv, rec, nItems, 0, 30*time.Second, rand.Int64N, 3*interval)
+	if len(lat) != nItems {
+		t.Fatalf("delivered %d of %d items", len(lat), nItems)
 	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); disp.Run(ctx) }()
-	go func() { defer wg.Done(); p.Run(ctx, "@every 1s") }()
-	defer wg.Wait()
-	defer cancel()
-
-	published := map[string]time.Time{}
-	var items [nFeeds][]item
-	window := 30 * time.Second
-	offsets := make([]time.Duration, nItems)
-	for i := range offsets {
-		offsets[i] = time.Duration(rand.Int64N(int64(window)))
-	}
-	slices.Sort(offsets)
-	begin := time.Now()
-	for i, off := range offsets {
-		time.Sleep(time.Until(begin.Add(off)))
-		guid := fmt.Sprintf("lat-%03d", i)
-		f := i % nFeeds
-		items[f] = append(items[f], item{guid, "Item " + guid, "Text " + guid, time.Now()})
-		published[guid] = time.Now()
-		feedsSrv[f].set(items[f]...)
-	}
-	deadline := time.Now().Add(3 * interval) // failure guard only
-	for {
-		rec.mu.Lock()
-		n := len(rec.at)
-		rec.mu.Unlock()
-		if n >= nItems || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if len(rec.at) != nItems {
-		t.Fatalf("delivered %d of %d items", len(rec.at), nItems)
-	}
-	var lat []time.Duration
-	for g, p := range published {
-		lat = append(lat, rec.at[g].Sub(p))
-	}
-	slices.Sort(lat)
 	t.Logf("publish→notifier latency over %d items, %v poll interval, 1s tick: p50 %v, p99 %v, max %v",
 		nItems, interval, lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 }
@@ -390,57 +342,9 @@ func TestLatencyWithFaultyFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &timedRecorder{at: map[string]time.Time{}}
-	disp, _ := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{rec},
-		Backoff: func(int) time.Duration { return time.Second }})
-	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: alerts.DefaultPolicy(), Notifiers: disp.Names(),
-		Wake: disp.Wake, Backoff: func(int) time.Duration { return 10 * time.Second },
-		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: 30 * time.Second})}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); disp.Run(ctx) }()
-	go func() { defer wg.Done(); p.Run(ctx, "@every 1s") }()
-	defer wg.Wait()
-	defer cancel()
-
-	rnd := rand.New(rand.NewPCG(7, 13))
-	offsets := make([]time.Duration, nItems)
-	for i := range offsets {
-		offsets[i] = 2*time.Second + time.Duration(rnd.Int64N(int64(window)))
-	}
-	slices.Sort(offsets)
-	published := map[string]time.Time{}
-	items := make([][]item, nHealthy)
+	runLive(t, s, rec, 10*time.Second, 30*time.Second)
 	begin := time.Now()
-	for i, off := range offsets {
-		time.Sleep(time.Until(begin.Add(off)))
-		guid := fmt.Sprintf("lat-%03d", i)
-		f := i % nHealthy
-		items[f] = append(items[f], item{guid, "Item " + guid, "Text " + guid, time.Now()})
-		published[guid] = time.Now()
-		healthy[f].set(items[f]...)
-	}
-	deadline := time.Now().Add(3 * interval) // failure guard only
-	for {
-		rec.mu.Lock()
-		n := len(rec.at)
-		rec.mu.Unlock()
-		if n >= nItems || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	var lat []time.Duration
-	for g, pt := range published {
-		if at, ok := rec.at[g]; ok {
-			lat = append(lat, at.Sub(pt))
-		}
-	}
-	slices.Sort(lat)
+	lat := publishAndMeasure(t, healthy, rec, nItems, 2*time.Second, window, rand.New(rand.NewPCG(7, 13)).Int64N, 3*interval)
 	if len(lat) == 0 {
 		t.Fatal("nothing delivered")
 	}
@@ -454,4 +358,73 @@ func TestLatencyWithFaultyFeeds(t *testing.T) {
 	if len(lat) != nItems {
 		t.Errorf("delivered %d of %d items", len(lat), nItems)
 	}
+}
+
+// publishAndMeasure publishes n items on the feeds in turn, at random
+// moments in [start, start+window) from now, waits (at most guard after the
+// last) for the recorder to see them, and returns the publish → notifier
+// latencies of those delivered, sorted.
+func publishAndMeasure(t *testing.T, feeds []*feedServer, rec *timedRecorder, n int, start, window time.Duration,
+	rnd func(int64) int64, guard time.Duration) []time.Duration {
+	t.Helper()
+	offsets := make([]time.Duration, n)
+	for i := range offsets {
+		offsets[i] = start + time.Duration(rnd(int64(window)))
+	}
+	slices.Sort(offsets)
+	published := map[string]time.Time{}
+	items := make([][]item, len(feeds))
+	begin := time.Now()
+	for i, off := range offsets {
+		time.Sleep(time.Until(begin.Add(off)))
+		guid := fmt.Sprintf("lat-%03d", i)
+		f := i % len(feeds)
+		items[f] = append(items[f], item{guid, "Item " + guid, "Text " + guid, time.Now()})
+		published[guid] = time.Now()
+		feeds[f].set(items[f]...)
+	}
+	deadline := time.Now().Add(guard) // failure guard only
+	for {
+		rec.mu.Lock()
+		got := len(rec.at)
+		rec.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var lat []time.Duration
+	for g, pt := range published {
+		if at, ok := rec.at[g]; ok {
+			lat = append(lat, at.Sub(pt))
+		}
+	}
+	slices.Sort(lat)
+	return lat
+}
+
+// runLive runs the service's poller (placeScorer, the given error backoff
+// and fetch timeout) and delivery stage on the real clock until the test
+// ends.
+func runLive(t *testing.T, s *store.Store, n alerts.Notifier, backoff, timeout time.Duration) {
+	t.Helper()
+	disp, err := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{n},
+		Backoff: func(int) time.Duration { return time.Second }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := poller.New(poller.Options{Store: s, Scorer: placeScorer{}, Policy: alerts.DefaultPolicy(), Notifiers: disp.Names(),
+		Wake: disp.Wake, Backoff: func(int) time.Duration { return backoff },
+		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: timeout})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); disp.Run(ctx) }()
+	go func() { defer wg.Done(); p.Run(ctx, "@every 1s") }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
 }

@@ -176,6 +176,12 @@ func (s *Store) ReleaseOutbox(ctx context.Context, alertID, notifier string) err
 // notifiers was recorded (zero if none): an outbox that stops moving shows
 // here first.
 func (s *Store) OldestPending(ctx context.Context, notifiers []string) (time.Time, error) {
+	return s.notifierTime(ctx, "oldest pending", sqlOldestPending, notifiers)
+}
+
+// notifierTime runs a query for one time (a MIN over the notifiers' rows);
+// zero when there are no rows.
+func (s *Store) notifierTime(ctx context.Context, what, query string, notifiers []string) (time.Time, error) {
 	if len(notifiers) == 0 {
 		return time.Time{}, nil
 	}
@@ -184,8 +190,8 @@ func (s *Store) OldestPending(ctx context.Context, notifiers []string) (time.Tim
 		args[i] = n
 	}
 	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, s.q(fmt.Sprintf(sqlOldestPending, placeholders(len(notifiers)))), args...).Scan(&v); err != nil {
-		return time.Time{}, fmt.Errorf("oldest pending: %w", err)
+	if err := s.db.QueryRowContext(ctx, s.q(fmt.Sprintf(query, placeholders(len(notifiers)))), args...).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return fromMS(v.Int64), nil
 }
@@ -233,21 +239,7 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[string]int, error) {
 // NextOutboxDue returns when the earliest pending row of the given notifiers
 // is due (zero if none).
 func (s *Store) NextOutboxDue(ctx context.Context, notifiers []string) (time.Time, error) {
-	if len(notifiers) == 0 {
-		return time.Time{}, nil
-	}
-	args := make([]any, len(notifiers))
-	for i, n := range notifiers {
-		args[i] = n
-	}
-	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, s.q(fmt.Sprintf(sqlNextOutboxDue, placeholders(len(notifiers)))), args...).Scan(&v); err != nil {
-		return time.Time{}, fmt.Errorf("next outbox due: %w", err)
-	}
-	if !v.Valid {
-		return time.Time{}, nil
-	}
-	return fromMS(v.Int64), nil
+	return s.notifierTime(ctx, "next outbox due", sqlNextOutboxDue, notifiers)
 }
 
 func (s *Store) exec(ctx context.Context, what, query string, args ...any) error {
