@@ -118,6 +118,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.Store = s
 	a.closers = append(a.closers, func(context.Context) error { return s.Close() })
+	if s.Dialect() == "sqlite" {
+		// One process per SQLite store: what a crash left claimed is due
+		// now, not when its lease runs out.
+		if err := s.ReleaseAllClaims(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if keep := cfg.Store.Retention.D(); keep > 0 {
 		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
 			return nil, err

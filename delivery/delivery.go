@@ -57,8 +57,10 @@ type Options struct {
 	Backoff func(attempt int) time.Duration
 	// SendTimeout bounds one Notify call (default 30s).
 	SendTimeout time.Duration
-	// Lease is how long a claim holds a row (default 2×SendTimeout+30s):
-	// longer than any send, so a row is never sent by two claimers at once.
+	// Lease is how long a claim holds a row (default SendTimeout+30s):
+	// longer than its send, so a row is never sent by two claimers at once.
+	// Rows are claimed one at a time, so a lease never has to cover a
+	// queue of sends, and one left by a crash runs out soon.
 	Lease time.Duration
 	// MaxWait is the longest idle sleep between outbox checks (default 30s).
 	MaxWait time.Duration
@@ -96,7 +98,7 @@ func New(o Options) (*Dispatcher, error) {
 		o.SendTimeout = 30 * time.Second
 	}
 	if o.Lease <= 0 {
-		o.Lease = 2*o.SendTimeout + 30*time.Second
+		o.Lease = o.SendTimeout + 30*time.Second
 	}
 	if o.MaxWait <= 0 {
 		o.MaxWait = 30 * time.Second
@@ -174,30 +176,22 @@ func (d *Dispatcher) drainLane(ctx context.Context, l *lane) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return sent, err
 		}
-		items, err := d.o.Outbox.ClaimOutbox(ctx, d.o.Clock.Now(), 50, l.name, d.o.Lease)
+		items, err := d.o.Outbox.ClaimOutbox(ctx, d.o.Clock.Now(), 1, l.name, d.o.Lease)
 		if err != nil {
 			return sent, err
 		}
-		progress := false
-		for i, it := range items {
-			if ctx.Err() != nil {
-				// Shutdown: the claims go back for the next start.
-				d.release(ctx, items[i:])
-				break
-			}
-			if tried[it.Alert.ID] {
-				// Due again within this drain (zero backoff): next drain.
-				d.release(ctx, items[i:i+1])
-				continue
-			}
-			tried[it.Alert.ID] = true
-			progress = true
-			if d.deliver(ctx, l.n, it) {
-				sent++
-			}
+		if len(items) == 0 {
+			return sent, nil
 		}
-		if !progress {
-			return sent, ctx.Err()
+		it := items[0]
+		if tried[it.Alert.ID] {
+			// Due again within this drain (no backoff): the next drain.
+			d.release(ctx, items)
+			return sent, nil
+		}
+		tried[it.Alert.ID] = true
+		if d.deliver(ctx, l.n, it) {
+			sent++
 		}
 	}
 }

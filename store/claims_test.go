@@ -142,6 +142,35 @@ func TestClaimOutbox(t *testing.T) {
 	})
 }
 
+// TestReleaseAllClaims: a single-process store releases, at start, what a
+// crash left claimed.
+func TestReleaseAllClaims(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if err := s.SyncSources(ctx, []store.SourceSpec{{ID: "a", Kind: "feed", URL: "http://127.0.0.1/a", Interval: time.Minute}}); err != nil {
+			t.Fatal(err)
+		}
+		inc := testIncident("inc-r")
+		if err := s.Apply(ctx, store.Batch{Incidents: []alerts.Incident{inc}, Alerts: []alerts.Alert{{ID: "inc-r/1-opened", Kind: alerts.Opened, Incident: inc, At: t0}}, Notifiers: []string{"n"}}); err != nil {
+			t.Fatal(err)
+		}
+		if src, _ := s.ClaimSources(ctx, t0, 1, time.Hour); len(src) != 1 {
+			t.Fatal("no source claimed")
+		}
+		if rows, _ := s.ClaimOutbox(ctx, t0, 1, []string{"n"}, time.Hour); len(rows) != 1 {
+			t.Fatal("no row claimed")
+		}
+		if err := s.ReleaseAllClaims(ctx); err != nil {
+			t.Fatal(err)
+		}
+		src, _ := s.ClaimSources(ctx, t0, 1, time.Hour)
+		rows, _ := s.ClaimOutbox(ctx, t0, 1, []string{"n"}, time.Hour)
+		if len(src) != 1 || len(rows) != 1 {
+			t.Errorf("after ReleaseAllClaims: %d sources, %d rows claimable; want 1 and 1", len(src), len(rows))
+		}
+	})
+}
+
 func TestProbe(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

@@ -168,6 +168,20 @@ func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, leas
 	return out, nil
 }
 
+// ReleaseAllClaims ends every lease on sources and outbox rows. Only for a
+// store that one process uses (SQLite, by design): at start, the claims a
+// crash left behind are then released instead of waited out. With replicas
+// sharing PostgreSQL the leases of the others must run their course.
+func (s *Store) ReleaseAllClaims(ctx context.Context) error {
+	return s.inTx(ctx, "release all claims", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET lease_until = 0 WHERE lease_until > 0`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = 0 WHERE state = 'pending' AND lease_until > 0`)
+		return err
+	})
+}
+
 // ReleaseSource gives up a claim without recording a poll (shutdown cut the
 // fetch): the source is due again at once, as it was.
 func (s *Store) ReleaseSource(ctx context.Context, id string) error {
