@@ -122,7 +122,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.ready.Store(false)
 	timeout := a.cfg.ShutdownTimeout.D()
 	a.log.Info("shutting down", "timeout", timeout)
-	sctx, scancel := context.WithTimeout(context.Background(), timeout)
+	// The waits below end a little before the deadline, leaving the rest
+	// for closing the store and the HTTP server, so the whole stop fits.
+	hard, hcancel := context.WithTimeout(context.Background(), timeout)
+	defer hcancel()
+	sctx, scancel := context.WithTimeout(hard, timeout-min(timeout/10, time.Second))
 	defer scancel()
 	// Stop accepting HTTP now; requests in flight (a push being stored)
 	// finish before the store closes.
@@ -152,7 +156,7 @@ func (a *App) Run(ctx context.Context) error {
 	if !waitFor(sctx, func() { <-httpDone }) {
 		complete = false
 	}
-	if err := a.stop(sctx); err != nil {
+	if err := a.stop(hard); err != nil {
 		a.log.Warn("stopping components", "error", err)
 	}
 	if sctx.Err() != nil {
