@@ -166,7 +166,9 @@ func TestReadyzWhenTheStoreTakesNoWrites(t *testing.T) {
 	base := "http://" + a.Addr()
 	waitFor(t, func() bool { code, _ := fetch(t, base+"/readyz"); return code == 200 })
 
-	other, err := sql.Open("sqlite", cfg.Store.DSN)
+	// The other process waits its turn for the lock like tocsin does (the
+	// app may be writing right now), then holds it.
+	other, err := sql.Open("sqlite", "file:"+cfg.Store.DSN+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
