@@ -25,6 +25,11 @@ const (
 	Updated   EventKind = "updated"
 	Escalated EventKind = "escalated"
 	Resolved  EventKind = "resolved"
+	// Summarized follows an opened or escalated event when a model's
+	// summary arrives after it: the alert went out with the extractive
+	// summary at once, and the better text edits the message (or follows
+	// it, where messages cannot be edited). It never pings.
+	Summarized EventKind = "summarized"
 )
 
 // SourceRef is one report that contributed to an incident.
@@ -86,14 +91,76 @@ type Alert struct {
 	// Reason says in words why the event was emitted.
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	// Quiet marks an event that only brings the incident's living message
+	// up to date (a source folded in within the repeat interval, a model
+	// summary): notifiers edit what they posted and post or ping nothing
+	// new. An edit notifies no one, so it is never throttled.
+	Quiet bool `json:"quiet,omitempty"`
 }
+
+// Link ties a report to the incident it joined.
+type Link struct {
+	IncidentID string
+	Identity   string
+}
+
+// Outbox row states.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// OutboxItem is one alert waiting for (or done with) one notifier: the row
+// the store keeps and the delivery stage claims, sends and settles.
+type OutboxItem struct {
+	Alert         Alert
+	Notifier      string
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        time.Time
+}
+
+// Settlement is the outcome of one delivery attempt, recorded on its
+// outbox row.
+type Settlement struct {
+	State SettleState
+	// At is when the alert was delivered (SettleSent).
+	At time.Time
+	// Next is when to try again (SettleRetry).
+	Next time.Time
+	// Cause is the error of a failed attempt.
+	Cause string
+}
+
+// SettleState says what became of a claimed outbox row.
+type SettleState string
+
+// Settlement states.
+const (
+	// SettleSent: the notifier accepted the alert.
+	SettleSent SettleState = "sent"
+	// SettleRetry: a retryable failure; try again at Next.
+	SettleRetry SettleState = "retry"
+	// SettleFailed: given up (a final failure, or too many attempts).
+	SettleFailed SettleState = "failed"
+	// SettleReleased: no attempt was made (shutdown): due again at once.
+	SettleReleased SettleState = "released"
+)
 
 // Notifier delivers alerts somewhere (a console, Discord, a webhook).
 //
 // Notify must be safe to call again with the same Alert after a crash or a
 // failed attempt: implementations use Alert.ID to avoid doubles. It reports
 // whether a failure is worth retrying (a timeout, a 5xx, a rate limit) or
-// final (a 400 for a payload that will never be accepted).
+// final (a 400 for a payload that will never be accepted). It must return
+// soon after ctx ends, whatever the platform does: shutdown waits for it.
+// Report text is untrusted and must never ping anyone. A quiet alert edits
+// what was posted and posts or pings nothing new. The conformance suite in
+// delivery/deliverytest checks all of this for every notifier.
 type Notifier interface {
 	Name() string
 	Notify(ctx context.Context, a Alert) (retry bool, err error)

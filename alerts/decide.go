@@ -61,6 +61,9 @@ const (
 	ReasonStillActive
 	ReasonSilenced
 	ReasonBacklog
+	ReasonRefresh
+	ReasonSummary
+	ReasonTooOld
 )
 
 var reasonNames = [...]string{
@@ -70,7 +73,7 @@ var reasonNames = [...]string{
 	ReasonAwaitingCorroboration: "waiting for corroboration by another source",
 	ReasonCorroborated:          "corroborated by enough sources",
 	ReasonNewSource:             "another source reported it",
-	ReasonThrottled:             "new source folded in silently (repeat interval not over)",
+	ReasonThrottled:             "another source reported it (message updated quietly: repeat interval not over)",
 	ReasonSameSource:            "same source again, nothing new to announce",
 	ReasonSeverityRose:          "severity rose",
 	ReasonDeescalation:          "de-escalation reported for the place",
@@ -78,6 +81,9 @@ var reasonNames = [...]string{
 	ReasonStillActive:           "still active",
 	ReasonSilenced:              "silenced",
 	ReasonBacklog:               "backlog of a newly added source",
+	ReasonRefresh:               "same source again (message brought up to date)",
+	ReasonSummary:               "model summary arrived",
+	ReasonTooOld:                "published before what the store keeps (store.retention)",
 }
 
 func (r Reason) String() string {
@@ -97,6 +103,8 @@ type Decision struct {
 	Incident Incident
 	// PrevSeverity is the severity before the decision (for escalations).
 	PrevSeverity rules.Severity
+	// Quiet marks an event that only edits what was posted (Alert.Quiet).
+	Quiet bool
 }
 
 // Decide is the incident state machine for one scored report. prev is the
@@ -106,7 +114,7 @@ func Decide(prev *Incident, res rules.Result, r report.Report, now time.Time, p 
 	if prev != nil && !prev.Open() {
 		prev = nil
 	}
-	if prev != nil && IsDeescalation(*prev, res, r, p) {
+	if prev != nil && IsDeescalation(*prev, res) {
 		inc := cloneIncident(*prev)
 		inc.ResolvedAt = now
 		inc.LastSeen = now
@@ -158,18 +166,35 @@ func Decide(prev *Incident, res rules.Result, r report.Report, now time.Time, p 
 		}
 		return d, ReasonAwaitingCorroboration
 	}
+	// The repeat interval throttles what posts and pings, never the living
+	// message: an edit notifies no one, so a throttled change still goes out
+	// as a quiet update and the message always shows the current sources.
+	throttled := p.RepeatInterval > 0 && now.Sub(prev.LastAlertAt) < p.RepeatInterval
 	switch {
 	case rose:
 		d.Emit = Escalated
 		return d, ReasonSeverityRose
-	case !newSource:
-		return d, ReasonSameSource
-	case p.RepeatInterval > 0 && now.Sub(prev.LastAlertAt) < p.RepeatInterval:
-		return d, ReasonThrottled
-	default:
+	case newSource && !throttled:
 		d.Emit = Updated
 		return d, ReasonNewSource
+	case newSource:
+		d.Emit, d.Quiet = Updated, true
+		return d, ReasonThrottled
+	case visibleChange(*prev, inc):
+		d.Emit, d.Quiet = Updated, true
+		return d, ReasonRefresh
+	default:
+		return d, ReasonSameSource
 	}
+}
+
+// visibleChange reports whether an incident's message would show something
+// new: sources, categories, evidence, place, title, contest. Last-seen time
+// alone is not worth an edit.
+func visibleChange(a, b Incident) bool {
+	return a.Title != b.Title || a.Location != b.Location || a.Contested != b.Contested ||
+		!slices.Equal(a.Categories, b.Categories) || !slices.Equal(a.Sources, b.Sources) ||
+		len(a.Evidence) != len(b.Evidence)
 }
 
 // Expire resolves an open incident that has been quiet for p.QuietAfter.
@@ -206,7 +231,10 @@ func (d Decision) Alert(res rules.Result, r report.Report, reason Reason, now ti
 		return Alert{}, inc
 	}
 	inc.Seq++
-	inc.LastAlertAt = now
+	if !d.Quiet {
+		// Only what posts or pings restarts the repeat interval.
+		inc.LastAlertAt = now
+	}
 	if d.Emit == Opened {
 		inc.Alerted = true
 	}
@@ -218,6 +246,7 @@ func (d Decision) Alert(res rules.Result, r report.Report, reason Reason, now ti
 		Result:   res,
 		Reason:   reason.String(),
 		At:       now,
+		Quiet:    d.Quiet,
 	}
 	if d.Emit == Escalated || d.Emit == Resolved {
 		a.PrevSeverity = d.PrevSeverity

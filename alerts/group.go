@@ -16,14 +16,17 @@ import (
 // An alerting report joins the most recently active incident, within
 // p.GroupWindow, about the same place with an overlapping category, or
 // failing that one whose first text is a near-duplicate of the report's
-// (Jaccard of word 3-grams >= p.DupThreshold). A report that does not alert
-// is matched only when it de-escalates an open incident's place.
+// (Jaccard of word 3-grams >= p.DupThreshold) and whose place agrees with
+// the report's. Similar text never merges different places: outlets write
+// reports about strikes on Kherson and on Sumy from the same template, and
+// those are two events. A report that does not alert is matched only when
+// it de-escalates an open incident's place.
 func Match(open []Incident, res rules.Result, r report.Report, now time.Time, p Policy) *Incident {
 	var best *Incident
 	better := func(i *Incident) bool { return best == nil || i.LastSeen.After(best.LastSeen) }
 	if !res.Alert || len(res.Evidence) == 0 {
 		for i := range open {
-			if open[i].Open() && IsDeescalation(open[i], res, r, p) && better(&open[i]) {
+			if open[i].Open() && IsDeescalation(open[i], res) && better(&open[i]) {
 				best = &open[i]
 			}
 		}
@@ -45,7 +48,7 @@ func Match(open []Incident, res rules.Result, r report.Report, now time.Time, p 
 	bestSim := 0.0
 	for i := range open {
 		inc := &open[i]
-		if !inc.Open() || now.Sub(inc.LastSeen) > p.GroupWindow {
+		if !inc.Open() || now.Sub(inc.LastSeen) > p.GroupWindow || !placesAgree(inc.Location, res.Location) {
 			continue
 		}
 		if s := Similarity(sk, inc.Shingles); s >= p.DupThreshold && s > bestSim {
@@ -70,6 +73,19 @@ func SamePlace(a, b string) bool {
 		pa, pb = pb, pa
 	}
 	return len(pa) == 1 && pb[len(pb)-1] == pa[0]
+}
+
+// placesAgree reports whether two locations may be one event's: the same
+// place, or one of them unknown (wire copy that names no place).
+func placesAgree(a, b string) bool {
+	return len(placeParts(a)) == 0 || len(placeParts(b)) == 0 || SamePlace(a, b)
+}
+
+// IsPlace reports whether two locations name exactly the same place, level
+// for level: "Kharkiv, Ukraine" is not "Ukraine".
+func IsPlace(a, b string) bool {
+	pa := placeParts(a)
+	return len(pa) > 0 && slices.Equal(pa, placeParts(b))
 }
 
 func placeParts(s string) []string {

@@ -26,29 +26,17 @@ type Policy struct {
 	// DupThreshold is the Jaccard similarity of word 3-grams above which two
 	// texts are the same story (wire copy carried by several outlets).
 	DupThreshold float64
-	// ResolveCategories are rule categories that mean "this is over"
-	// (e.g. a de-escalation category); a report with one of them resolves
-	// the open incident for its place.
-	ResolveCategories []string
-	// ResolvePhrases are phrases that, in a sentence naming an incident's
-	// place, resolve it ("reopened", "ceasefire").
-	ResolvePhrases []string
 }
 
 // DefaultPolicy is the policy used when config says nothing.
 func DefaultPolicy() Policy {
 	return Policy{
-		MinSeverity:       rules.SevMedium,
-		Corroboration:     map[rules.Severity]int{rules.SevLow: 2, rules.SevMedium: 1, rules.SevHigh: 1, rules.SevCritical: 1},
-		GroupWindow:       12 * time.Hour,
-		QuietAfter:        24 * time.Hour,
-		RepeatInterval:    10 * time.Minute,
-		DupThreshold:      0.5,
-		ResolveCategories: []string{"de-escalation", "deescalation"},
-		ResolvePhrases: []string{
-			"reopened", "reopens", "re-opened", "resumed operations", "ceasefire", "cease-fire", "truce",
-			"lifted the closure", "all clear", "all-clear", "was lifted", "were lifted", "called off",
-		},
+		MinSeverity:    rules.SevMedium,
+		Corroboration:  map[rules.Severity]int{rules.SevLow: 2, rules.SevMedium: 1, rules.SevHigh: 1, rules.SevCritical: 1},
+		GroupWindow:    12 * time.Hour,
+		QuietAfter:     24 * time.Hour,
+		RepeatInterval: 10 * time.Minute,
+		DupThreshold:   0.5,
 	}
 }
 

@@ -2,42 +2,21 @@ package alerts
 
 import (
 	"slices"
-	"strings"
 
-	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
-// IsDeescalation reports whether a report says an incident is over: its
-// result carries a resolve category for the incident's place, or one of its
-// sentences names the incident's place together with a resolve phrase
-// ("Aleppo airport reopened", "a ceasefire in Kharkiv").
-func IsDeescalation(inc Incident, res rules.Result, r report.Report, p Policy) bool {
-	for _, c := range res.Categories {
-		if slices.Contains(p.ResolveCategories, c) && (res.Location == "" || SamePlace(inc.Location, res.Location)) {
-			return true
-		}
-	}
-	place := placeParts(inc.Location)
-	if len(place) == 0 || len(p.ResolvePhrases) == 0 {
-		return false
-	}
-	name := place[0]
-	for _, s := range sentences(strings.ToLower(r.FullText())) {
-		if !strings.Contains(s, name) {
-			continue
-		}
-		for _, ph := range p.ResolvePhrases {
-			if strings.Contains(s, strings.ToLower(ph)) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// sentences splits text at sentence ends and line breaks; good enough to
-// keep a place and a phrase in the same statement.
-func sentences(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' })
+// IsDeescalation reports whether a verdict says an incident is over: the
+// rules found de-escalation (a ceasefire agreed, an airport reopened) and
+// nothing alerting in the report, and the place the de-escalation is about
+// is the incident's own place, level for level. A ceasefire for a country
+// does not close an incident in one of its cities, and a report that names
+// no place closes nothing: a wrong all-clear is worse than an incident that
+// resolves when it has been quiet for a while.
+//
+// Only the rules decide: phrases are not matched here, so "as hopes for a
+// ceasefire faded" resolves nothing unless the rules call it de-escalation.
+func IsDeescalation(inc Incident, res rules.Result) bool {
+	return !res.Alert && slices.Contains(res.Categories, string(vocab.DeEscalation)) && IsPlace(inc.Location, res.Location)
 }

@@ -1,7 +1,7 @@
 // Package app wires tocsin together and runs it: store, rules, notifiers,
-// dispatcher, sources, poller and the HTTP server are built in that order
-// and stopped in reverse. Every goroutine it starts is owned by Run and has
-// ended when Run returns.
+// the delivery stage, sources, poller, health and the HTTP server are built
+// in that order and stopped in reverse. Every goroutine it starts is owned
+// by Run; shutdown ends within shutdown_timeout whatever the notifiers do.
 package app
 
 import (
@@ -15,10 +15,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +25,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/console"
+	"github.com/tocsin-alerts/tocsin/delivery"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
@@ -50,24 +50,26 @@ type Deps struct {
 
 // App is a built tocsin.
 type App struct {
-	cfg     *config.Config
-	version string
-	log     *slog.Logger
-	clock   poller.Clock
-	Store   *store.Store
-	Rules   *Rules
-	Poller  *poller.Poller
-	Disp    *poller.Dispatcher
-	Reg     *prometheus.Registry
-	discord *discord // nil unless discord.token is configured
+	cfg      *config.Config
+	version  string
+	log      *slog.Logger
+	clock    poller.Clock
+	Store    *store.Store
+	Rules    *Rules
+	Poller   *poller.Poller
+	Delivery *delivery.Dispatcher
+	Reg      *prometheus.Registry
+	health   *health
+	discord  *discord // nil unless discord.token is configured
 	// retention is nil when store.retention is 0 (keep everything).
 	retention *retention
 	ln        net.Listener
 	srv       *http.Server
-	ready     bool
-	readyMu   sync.Mutex
+	ready     atomic.Bool
 
-	closers  []func() error
+	// closers release what New built, in reverse order, within the
+	// shutdown deadline they are given.
+	closers  []func(ctx context.Context) error
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -104,6 +106,10 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	dmetrics, err := delivery.NewMetrics(a.Reg)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 
 	// 1. Store.
 	s, err := store.Open(ctx, cfg.Store.DSN, d.Logger)
@@ -111,7 +117,14 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 	a.Store = s
-	a.closers = append(a.closers, s.Close)
+	a.closers = append(a.closers, func(context.Context) error { return s.Close() })
+	if s.Dialect() == "sqlite" {
+		// One process per SQLite store: what a crash left claimed is due
+		// now, not when its lease runs out.
+		if err := s.ReleaseAllClaims(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if keep := cfg.Store.Retention.D(); keep > 0 {
 		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
 			return nil, err
@@ -129,15 +142,16 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 
 	// 2b. Discord, only with a token: its notifier joins the outbox's, its
-	// bot starts in Run and stops before the store closes.
+	// bot starts in Run (in the background, retried while Discord is
+	// unreachable) and stops before the store closes.
 	if cfg.Discord.Enabled() {
 		if a.discord, err = newDiscord(cfg.Discord, s, a.Rules, d.Clock.Now, d.Logger); err != nil {
 			return nil, err
 		}
-		a.closers = append(a.closers, func() error { return a.discord.stop(cfg.ShutdownTimeout.D()) })
+		a.closers = append(a.closers, a.discord.stop)
 	}
 
-	// 3. Notifiers and the outbox dispatcher.
+	// 3. Notifiers and the delivery stage.
 	var notifiers []alerts.Notifier
 	if cfg.Console.Enabled {
 		f, err := console.ParseFormat(cfg.Console.Format)
@@ -151,10 +165,10 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		notifiers = append(notifiers, a.discord.notifier)
 	}
 	ob := cfg.Outbox
-	a.Disp, err = poller.NewDispatcher(poller.DispatcherOptions{
+	a.Delivery, err = delivery.New(delivery.Options{
 		Outbox: s, Notifiers: notifiers, MaxAttempts: ob.MaxAttempts, SendTimeout: ob.SendTimeout.D(),
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, ob.RetryBase.D(), ob.RetryMax.D(), rand.Float64) },
-		Clock:   d.Clock, Logger: d.Logger, Metrics: metrics,
+		Clock:   d.Clock, Logger: d.Logger, Metrics: dmetrics,
 	})
 	if err != nil {
 		return nil, err
@@ -184,8 +198,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Poller, err = poller.New(poller.Options{
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: policy(cfg.Alerts),
-		Notifiers: a.Disp.Names(), Wake: a.Disp.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
-		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
+		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
+		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
+		Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)
 		},
@@ -194,7 +209,12 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 
-	// 6. HTTP: listen now so a busy port fails the start, not later.
+	// 6. Health: what /readyz and the readiness metrics say.
+	if a.health, err = newHealth(s, a.Delivery.Names(), cfg.Outbox.StuckAfter.D(), d.Clock, a.Reg, d.Logger); err != nil {
+		return nil, err
+	}
+
+	// 7. HTTP: listen now so a busy port fails the start, not later.
 	if a.discord != nil && a.discord.key != nil && cfg.HTTP.Addr == "" {
 		a.log.Warn("discord.public_key is set but the HTTP server is disabled: the interactions endpoint is not served")
 	}
@@ -211,10 +231,12 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 		a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 			ErrorLog: slog.NewLogLogger(d.Logger.Handler(), slog.LevelWarn)}
-		a.closers = append(a.closers, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
-			defer cancel()
-			return a.srv.Shutdown(ctx)
+		a.closers = append(a.closers, func(ctx context.Context) error {
+			if err := a.srv.Shutdown(ctx); err != nil {
+				a.srv.Close()
+				return fmt.Errorf("http shutdown: %w", err)
+			}
+			return nil
 		})
 	}
 	return a, nil
@@ -229,145 +251,48 @@ func (a *App) Addr() string {
 }
 
 // Once runs one poll cycle and delivers what it recorded (and anything
-// still pending), for cron jobs and tests. With store.retention it also
-// prunes: a deployment driven by `tocsin once` has no prune job. A failed
-// prune is logged and retried next time; it does not fail the cycle.
+// still pending), then the model summaries that follow, for cron jobs and
+// tests. With store.retention it also prunes: a deployment driven by
+// `tocsin once` has no prune job. A failed prune is logged and retried next
+// time; it does not fail the cycle.
 func (a *App) Once(ctx context.Context) (poller.TickStats, int, error) {
 	st, err := a.Poller.Tick(ctx)
-	if err != nil {
-		return st, 0, err
-	}
-	sent, err := a.Disp.Drain(ctx)
 	if err == nil && a.retention != nil {
 		_, _ = a.retention.prune(ctx)
 	}
-	return st, sent, err
+	if err != nil {
+		return st, 0, err
+	}
+	sent, err := a.Delivery.Drain(ctx)
+	if err != nil {
+		return st, sent, err
+	}
+	if n, _ := a.Poller.Flush(ctx); n > 0 {
+		more, err := a.Delivery.Drain(ctx)
+		return st, sent + more, err
+	}
+	return st, sent, nil
 }
 
-// Run serves until ctx ends, then shuts down within the configured timeout:
-// the poller finishes its tick (fetches in flight are abandoned and polled
-// again next start), what was recorded is delivered, the HTTP server drains.
-func (a *App) Run(ctx context.Context) error {
-	if a.discord != nil {
-		// Before anything serves: the HTTP interactions endpoint answers
-		// through the started bot, and a bad token fails the start loudly.
-		if err := a.discord.start(ctx); err != nil {
-			a.Stop()
-			return err
-		}
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 1)
-	goFn := func(name string, fn func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(); err != nil && runCtx.Err() == nil {
-				a.log.Error("component failed", "name", name, "error", err)
-				select {
-				case errc <- fmt.Errorf("%s: %w", name, err):
-				default:
-				}
-				cancel()
-			}
-		}()
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-
-	if a.srv != nil {
-		goFn("http", func() error {
-			if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		a.log.Info("http listening", "addr", a.Addr())
-	}
-	dispCtx, stopDisp := context.WithCancel(context.Background())
-	dispDone := make(chan struct{})
-	go func() { defer close(dispDone); a.Disp.Run(dispCtx) }()
-	goFn("rules", func() error { a.Rules.Watch(runCtx, hup, 300*time.Millisecond); return nil })
-	if a.retention != nil {
-		goFn("retention", func() error { a.retention.run(runCtx); return nil })
-	}
-	a.setReady(true)
-	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
-		"demo", a.cfg.Demo())
-	goFn("poller", func() error { return a.Poller.Run(runCtx, a.cfg.Poller.Schedule) })
-
-	<-runCtx.Done()
-	a.setReady(false)
-	a.log.Info("shutting down")
-	// Stop accepting HTTP; requests in flight (a push being stored) finish
-	// before the store can close. httpDone is waited for below.
-	httpDone := make(chan struct{})
-	if a.srv != nil {
-		go func() {
-			defer close(httpDone)
-			ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.D())
-			defer cancel()
-			if err := a.srv.Shutdown(ctx); err != nil {
-				a.log.Warn("http shutdown", "error", err)
-			}
-		}()
-	} else {
-		close(httpDone)
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); <-httpDone; close(done) }()
-	timeout := time.NewTimer(a.cfg.ShutdownTimeout.D())
-	defer timeout.Stop()
-	select {
-	case <-done:
-	case <-timeout.C:
-		a.log.Warn("shutdown timeout: components still running", "timeout", a.cfg.ShutdownTimeout.D())
-	}
-	// The poller is stopped: deliver what it recorded, then stop the
-	// dispatcher. Anything not sent in time stays pending in the outbox.
-	stopDisp()
-	<-dispDone
-	drainCtx, cancelDrain := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.D())
-	if _, err := a.Disp.Drain(drainCtx); err != nil {
-		a.log.Warn("final delivery incomplete; pending alerts go out at next start", "error", err)
-	}
-	cancelDrain()
-	err := a.Stop()
-	select {
-	case e := <-errc:
-		return e
-	default:
-	}
-	return err
-}
-
-// Stop releases everything in reverse order of construction. Idempotent.
+// Stop releases everything in reverse order of construction, within the
+// configured shutdown timeout. Idempotent.
 func (a *App) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.D())
+	defer cancel()
+	return a.stop(ctx)
+}
+
+func (a *App) stop(ctx context.Context) error {
 	a.stopOnce.Do(func() {
 		var errs []error
 		for i := len(a.closers) - 1; i >= 0; i-- {
-			if err := a.closers[i](); err != nil {
+			if err := a.closers[i](ctx); err != nil {
 				errs = append(errs, err)
 			}
 		}
 		a.stopErr = errors.Join(errs...)
 	})
 	return a.stopErr
-}
-
-func (a *App) setReady(v bool) {
-	a.readyMu.Lock()
-	a.ready = v
-	a.readyMu.Unlock()
-}
-
-func (a *App) isReady() bool {
-	a.readyMu.Lock()
-	defer a.readyMu.Unlock()
-	return a.ready
 }
 
 // SeedsSourceID is the id of the demo source (config.Demo).
@@ -386,7 +311,8 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 		if iv <= 0 {
 			iv = cfg.Poller.DefaultInterval.D()
 		}
-		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv, Labels: report.NewLabels(s.Labels)}
+		sp := store.SourceSpec{ID: s.ID, Kind: s.Kind, URL: s.URL, Interval: iv, Labels: report.NewLabels(s.Labels),
+			AlertBacklog: s.AlertBacklog}
 		if s.Kind == poller.KindFolder {
 			sp.URL = s.Path
 		}
@@ -394,7 +320,9 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 		specs = append(specs, sp)
 	}
 	if cfg.Demo() {
-		sp := store.SourceSpec{ID: SeedsSourceID, Kind: poller.KindFolder, URL: "seeds", Interval: 30 * time.Second}
+		// The seeds are the demo: what is in them is what a first run shows,
+		// so their backlog alerts.
+		sp := store.SourceSpec{ID: SeedsSourceID, Kind: poller.KindFolder, URL: "seeds", Interval: 30 * time.Second, AlertBacklog: true}
 		if st, err := os.Stat("seeds"); err != nil || !st.IsDir() {
 			sp.URL = "embedded:seeds"
 			fsys[SeedsSourceID] = seeds.FS

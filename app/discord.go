@@ -5,14 +5,13 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/bot"
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // discordStartTimeout bounds registering the commands and the gateway
@@ -30,9 +29,8 @@ type discord struct {
 	notifier *bot.Notifier
 	bot      *bot.Bot
 	// key verifies the HTTP interactions endpoint; nil: not served.
-	key     ed25519.PublicKey
-	started atomic.Bool
-	log     *slog.Logger
+	key ed25519.PublicKey
+	log *slog.Logger
 }
 
 // newDiscord builds the Discord parts; it does no I/O. The notifier's
@@ -43,10 +41,16 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
-	routes, err := discordRoutes(cfg.Channels)
+	routes, err := discordRoutes(cfg.Channels, r.Categories())
 	if err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
+		return nil, err
 	}
+	// A rules edit that drops a category a configured route names would
+	// make that route match nothing, silently: such a reload is refused.
+	r.Guard(func(set *rules.Set) error {
+		_, err := discordRoutes(cfg.Channels, set.Categories())
+		return err
+	})
 	subs := &discordSubscriptions{s: s, now: now}
 	acks := &discordAcks{s: s}
 	n, err := bot.NewNotifier(client, bot.NotifierOptions{Routes: routes, Subscriptions: subs, Refs: &discordRefs{s: s},
@@ -64,7 +68,7 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 			Rules:  &discordRuleCatalog{s: s, r: r, now: now},
 			Status: &discordStatus{s: s}, Subscriptions: subs, Silences: &discordSilences{s: s, now: now},
 			Acks: acks, Feedback: &discordFeedback{s: s}, Reloader: &discordReloader{r: r},
-			Places: &discordPlaces{g: r.Gazetteer()},
+			Places: &discordPlaces{g: r.Gazetteer()}, Vocabulary: r,
 		},
 		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
 	})
@@ -78,37 +82,88 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 	return d, nil
 }
 
-// discordRoutes turns the configured channels into routes (the config has
-// validated them; a bad value here is still an error, not a guess).
-func discordRoutes(chs []config.DiscordChannel) ([]bot.Route, error) {
+// discordRoutes turns the configured channels into routes. Categories are
+// the live rule set's vocabulary: one the rules do not declare is an error
+// naming the field and the category meant, every one at once (the config
+// cannot check them itself: the rule set declares its categories).
+func discordRoutes(chs []config.DiscordChannel, cats vocab.Categories) ([]bot.Route, error) {
 	var out []bot.Route
+	var errs config.Errors
 	for i, ch := range chs {
-		r := bot.Route{ChannelID: ch.ChannelID, Categories: ch.Categories, Places: ch.Places, MinSeverity: rules.SevLow,
+		path := fmt.Sprintf("discord.channels[%d]", i)
+		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, MinSeverity: rules.SevLow,
 			MentionRoles: map[rules.Severity][]string{}}
-		if ch.MinSeverity != "" {
-			sev, err := rules.ParseSeverity(ch.MinSeverity)
+		for j, c := range ch.Categories {
+			cat, err := cats.Parse(c)
 			if err != nil {
-				return nil, fmt.Errorf("channels[%d].min_severity: %w", i, err)
+				errs.Add(fmt.Sprintf("%s.categories[%d]", path, j), "%v", err)
+				continue
+			}
+			r.Categories = append(r.Categories, cat)
+		}
+		if ch.MinSeverity != "" {
+			sev, err := vocab.ParseSeverity(ch.MinSeverity)
+			if err != nil {
+				errs.Add(path+".min_severity", "%v", err)
 			}
 			r.MinSeverity = sev
 		}
 		for name, roles := range ch.MentionRoles {
-			sev, err := rules.ParseSeverity(strings.ToLower(name))
+			sev, err := vocab.ParseSeverity(name)
 			if err != nil {
-				return nil, fmt.Errorf("channels[%d].mention_roles: %w", i, err)
+				errs.Add(path+".mention_roles."+name, "%v", err)
+				continue
 			}
 			r.MentionRoles[sev] = append(r.MentionRoles[sev], roles...)
 		}
 		out = append(out, r)
 	}
+	if err := errs.Err(); err != nil {
+		return nil, fmt.Errorf("discord routes: %w", err)
+	}
 	return out, nil
 }
+
+// run starts the bot, bounded per attempt, and retries while Discord is
+// unreachable (an outage at start must not stop polling or the console);
+// it returns once the bot is started, with an error only when Discord
+// refuses the token or the application's rights, or when ctx ends.
+func (d *discord) run(ctx context.Context) error {
+	wait := discordRetryBase
+	for attempt := 1; ; attempt++ {
+		err := d.start(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if bot.IsAuthError(err) {
+			return err
+		}
+		d.log.Warn("discord unreachable; polling and the other notifiers go on, retrying", "attempt", attempt,
+			"retry_in", wait, "err", err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, discordRetryMax)
+	}
+}
+
+// Discord start retries: doubling from discordRetryBase to discordRetryMax.
+const (
+	discordRetryBase = 2 * time.Second
+	discordRetryMax  = time.Minute
+)
 
 // start registers the commands and opens the gateway, bounded in time.
 func (d *discord) start(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, discordStartTimeout)
 	defer cancel()
-	d.started.Store(true)
 	if err := d.bot.Start(ctx); err != nil {
 		return fmt.Errorf("discord: start: %w", err)
 	}
@@ -117,13 +172,8 @@ func (d *discord) start(ctx context.Context) error {
 	return nil
 }
 
-// stop closes the gateway and waits for answers in flight, within timeout.
+// stop closes the gateway and waits for answers in flight, until ctx ends.
 // It runs before the store closes: those answers use it.
-func (d *discord) stop(timeout time.Duration) error {
-	if !d.started.Load() {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+func (d *discord) stop(ctx context.Context) error {
 	return d.bot.Stop(ctx)
 }

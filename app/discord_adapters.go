@@ -14,6 +14,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // The adapters below give the Discord bot (package bot) what its slash
@@ -77,10 +78,10 @@ func (d *discordIncidents) RecentIncidents(ctx context.Context, f bot.IncidentFi
 
 // incidentRoute is a filter as a channel route, so "place" and "category"
 // mean the same in /alerts, in the web console and in a route.
-func incidentRoute(min rules.Severity, category, place string) bot.Route {
+func incidentRoute(min rules.Severity, category vocab.Category, place string) bot.Route {
 	match := bot.Route{MinSeverity: min}
 	if category != "" {
-		match.Categories = []string{category}
+		match.Categories = []vocab.Category{category}
 	}
 	if place != "" {
 		match.Places = []string{place}

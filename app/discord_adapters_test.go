@@ -84,7 +84,7 @@ func TestDiscordIncidentsFilterAndTimeline(t *testing.T) {
 	s, _ := storetest.SQLite(t)
 	ctx := context.Background()
 	kh := incident("kh", "Kharkiv, Kharkiv Oblast, Ukraine", rules.SevHigh, true, []string{"airstrike"}, "air-strike")
-	al := incident("al", "Aleppo, Syria", rules.SevCritical, true, []string{"armed_conflict"}, "offensive")
+	al := incident("al", "Aleppo, Syria", rules.SevCritical, true, []string{"armed_clash"}, "offensive")
 	al.LastSeen = d0.Add(time.Minute) // newest
 	quiet := incident("q", "Odesa, Ukraine", rules.SevHigh, false, []string{"airstrike"})
 	esc := kh
@@ -117,7 +117,7 @@ func TestDiscordIncidentsFilterAndTimeline(t *testing.T) {
 		{name: "all announced, newest first (the unannounced one is not an alert)", want: []string{"al", "kh"}},
 		{name: "country", in: bot.IncidentFilter{Place: "ukraine"}, want: []string{"kh"}},
 		{name: "severity", in: bot.IncidentFilter{MinSeverity: rules.SevCritical}, want: []string{"al"}},
-		{name: "category", in: bot.IncidentFilter{Category: "AIRSTRIKE"}, want: []string{"kh"}},
+		{name: "category", in: bot.IncidentFilter{Category: "airstrike"}, want: []string{"kh"}},
 		{name: "since", in: bot.IncidentFilter{Since: d0.Add(30 * time.Second)}, want: []string{"al"}},
 		{name: "limit", in: bot.IncidentFilter{Limit: 1}, want: []string{"al"}},
 	} {

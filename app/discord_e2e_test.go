@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -64,9 +65,11 @@ func TestDiscordEndToEnd(t *testing.T) {
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Console.Enabled = false
 	cfg.Alerts.RepeatInterval = 0 // every corroboration is an update
+	// The report is in wire-a before the first poll: an undated backlog
+	// item, which alerts only because the source says so.
 	cfg.Sources = []config.Source{
-		{ID: "wire-a", Kind: "folder", Path: dirA, Interval: config.Duration(time.Second)},
-		{ID: "wire-b", Kind: "folder", Path: dirB, Interval: config.Duration(time.Second)},
+		{ID: "wire-a", Kind: "folder", Path: dirA, Interval: config.Duration(time.Second), AlertBacklog: true},
+		{ID: "wire-b", Kind: "folder", Path: dirB, Interval: config.Duration(time.Second), AlertBacklog: true},
 	}
 	cfg.Discord = config.Discord{
 		Token: config.Secret(e2eToken), ApplicationID: emu.AppID(), GuildID: e2eGuild, APIURL: emu.URL() + "/api/v9",
@@ -287,10 +290,114 @@ func TestNoDiscordWithoutToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Stop()
-	if names := a.Disp.Names(); len(names) != 1 || names[0] != "console" {
+	if names := a.Delivery.Names(); len(names) != 1 || names[0] != "console" {
 		t.Errorf("notifiers = %v; want only the console", names)
 	}
 	if strings.Contains(logs.String(), "component=discord") {
 		t.Errorf("Discord mentioned without a token:\n%s", logs.String())
+	}
+}
+
+// TestDiscordOutageAtStart: Discord is unreachable when tocsin starts. The
+// run used to end with an error, so nothing was polled at all. Polling and
+// the console must go on, and once Discord is back the bot connects and
+// the pending alert reaches the channel from the outbox.
+func TestDiscordOutageAtStart(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there until Discord comes back
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kharkiv.txt"), []byte(reportA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Store.DSN = filepath.Join(t.TempDir(), "tocsin.db")
+	cfg.HTTP.Addr = ""
+	cfg.Sources = []config.Source{{ID: "wire", Kind: "folder", Path: dir, Interval: config.Duration(time.Second), AlertBacklog: true}}
+	cfg.Outbox.RetryBase, cfg.Outbox.RetryMax, cfg.Outbox.MaxAttempts = config.Duration(100*time.Millisecond), config.Duration(500*time.Millisecond), 1000
+	cfg.Discord = config.Discord{Token: config.Secret(e2eToken), ApplicationID: "900000000000000001", GuildID: e2eGuild,
+		APIURL: "http://" + addr + "/api/v9", Channels: []config.DiscordChannel{{ChannelID: e2eChannel}}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out, logs syncBuffer
+	a, err := app.New(context.Background(), cfg, app.Deps{Stdout: &out, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel, wait := startRun(t, a)
+	// Polling and the console go on while the start is retried.
+	waitFor(t, func() bool {
+		return strings.Contains(out.String(), "OPENED") && strings.Contains(logs.String(), "discord unreachable")
+	})
+
+	emu, err := discordtest.Start(discordtest.Options{Addr: addr, Token: e2eToken, Channels: []string{e2eChannel}})
+	if err != nil {
+		t.Fatalf("Discord comes back: %v", err)
+	}
+	t.Cleanup(emu.Close)
+	wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second) // failure guard only
+	defer wcancel()
+	if err := discordtest.WaitFor(wctx, func() bool { _, _, ok := emu.GatewayStats(); return ok && len(emu.Messages(e2eChannel)) == 1 }); err != nil {
+		t.Fatalf("after the outage: gateway connected and one message posted: %v\n%s", err, logs.String())
+	}
+	if emu.Overwrites() != 1 {
+		t.Errorf("commands registered %d times; want once", emu.Overwrites())
+	}
+	if strings.Contains(logs.String(), e2eToken) {
+		t.Errorf("the token is in the logs:\n%s", logs.String())
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+// TestDiscordRoutesUseTheRuleVocabulary: a channel route's categories are
+// the live rule set's. A typo used to be accepted without a word and the
+// route matched nothing; now it fails the start naming the field and the
+// category meant. A rules edit that renames a category a route names is
+// refused the same way, and the old rules stay live.
+func TestDiscordRoutesUseTheRuleVocabulary(t *testing.T) {
+	dir := t.TempDir()
+	ruleFile := func(cat string) {
+		t.Helper()
+		body := "categories:\n  " + cat + ": Air, missile or drone strikes\n  threat: A threat of force\n" +
+			"  de_escalation: A ceasefire or truce\n  mass_casualty: Ten or more people killed\n" +
+			"rules:\n  - id: air-strike\n    title: Air strike\n    description: An air strike is reported.\n" +
+			"    category: " + cat + "\n    severity: high\n    match:\n      any:\n        - [airstrike, air strike]\n"
+		if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ruleFile("airstrike")
+	build := func(cats ...string) (*app.App, error) {
+		cfg := testConfig(t)
+		cfg.Rules.Dir = dir
+		cfg.Discord = config.Discord{Token: config.Secret(e2eToken), ApplicationID: "900000000000000001",
+			APIURL: "http://127.0.0.1:1/api/v9", Channels: []config.DiscordChannel{{ChannelID: e2eChannel, Categories: cats}}}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return app.New(context.Background(), cfg, app.Deps{})
+	}
+	_, err := build("threat", "strike", "weather")
+	if err == nil || !strings.Contains(err.Error(), "discord.channels[0].categories[1]") || !strings.Contains(err.Error(), "did you mean airstrike") ||
+		!strings.Contains(err.Error(), `"weather"`) {
+		t.Fatalf("route with category typos: %v; want every bad one named, with the category meant", err)
+	}
+	a, err := build("De-escalation", "airstrike")
+	if err != nil {
+		t.Fatalf("route with categories as a member types them: %v", err)
+	}
+	defer a.Stop()
+	v1 := a.Rules.Version()
+	ruleFile("air_strike") // valid rules on their own, but the route names airstrike
+	err = a.Rules.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "discord.channels[0].categories[1]") || a.Rules.Version() != v1 {
+		t.Errorf("reload renaming a routed category = %v, version %s (was %s); want refused, old rules live", err, a.Rules.Version(), v1)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/tocsin-alerts/tocsin/report"
 )
 
-// handler serves /healthz (the process is up), /readyz (running and the
-// store answers), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports,
+// handler serves /healthz (the process is up), /readyz (running, the store
+// takes writes and the outbox moves), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports and,
 // with discord.public_key, Discord's interactions endpoint and, with web.enabled, the web console at /.
 func (a *App) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
@@ -21,20 +21,25 @@ func (a *App) handler() (http.Handler, error) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if !a.isReady() {
+		if !a.ready.Load() {
 			http.Error(w, "not ready: starting or stopping", http.StatusServiceUnavailable)
 			return
 		}
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
 		if err := a.Store.Ping(ctx); err != nil {
 			http.Error(w, "not ready: store unreachable", http.StatusServiceUnavailable)
 			return
 		}
 		st := a.Rules.Last()
+		body := map[string]any{"ready": true, "rules_version": a.Rules.Version(), "rules_reload_ok": st.OK,
+			"rules_reload_error": st.Err}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"ready": true, "rules_version": a.Rules.Version(),
-			"rules_reload_ok": st.OK, "rules_reload_error": st.Err})
+		if problems := a.health.check(ctx); len(problems) > 0 {
+			body["ready"], body["problems"] = false, problems
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

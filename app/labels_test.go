@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tocsin-alerts/tocsin/app"
 	"github.com/tocsin-alerts/tocsin/config"
@@ -30,8 +31,8 @@ func TestSourceLabelsOnAlerts(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Levant Wire</title>
-<item><title>%s</title><guid>lw-1</guid><link>https://levant.example/1</link><description>%s</description></item>
-</channel></rss>`, title, esc.String())
+<item><title>%s</title><guid>lw-1</guid><link>https://levant.example/1</link><description>%s</description><pubDate>%s</pubDate></item>
+</channel></rss>`, title, esc.String(), time.Now().Format(time.RFC1123Z)) // fresh: not the new feed's backlog
 	}))
 	defer srv.Close()
 

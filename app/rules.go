@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin-alerts/tocsin/config"
@@ -20,6 +16,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Meta names under which rules state is kept in the store for `tocsin status`.
@@ -58,6 +55,9 @@ type Rules struct {
 	last   ReloadStatus
 	result *prometheus.CounterVec
 	ok     prometheus.Gauge
+	// guards check a new rule set against what depends on it (the
+	// configured routes' categories) before it goes live.
+	guards []func(*rules.Set) error
 }
 
 var _ poller.Scorer = (*Rules)(nil)
@@ -117,16 +117,36 @@ func (r *Rules) Last() ReloadStatus {
 	return r.last
 }
 
+// Guard adds a check a new rule set must pass before it goes live; a set
+// that fails it is refused like an invalid one. Guards are added while the
+// app is built, before anything reloads.
+func (r *Rules) Guard(fn func(*rules.Set) error) { r.guards = append(r.guards, fn) }
+
+// Categories is the live set's category vocabulary.
+func (r *Rules) Categories() vocab.Categories { return r.cur.Load().Categories() }
+
 // Reload loads the rules again and swaps them in if they are valid.
 func (r *Rules) Reload(ctx context.Context) error {
 	set, err := r.load()
+	for _, g := range r.guards {
+		if err != nil {
+			break
+		}
+		if gerr := g(set); gerr != nil {
+			err = fmt.Errorf("the new rules break the config: %w", gerr)
+		}
+	}
 	if err != nil {
 		r.log.Error("rules reload failed; previous rules stay live", "dir", r.dir, "error", err, "live_version", r.Version())
 		r.record(ctx, ReloadStatus{At: r.now(), OK: false, Err: err.Error(), Version: r.Version()})
 		return err
 	}
 	old := r.cur.Swap(set)
-	r.log.Info("rules reloaded", "dir", r.dir, "version", set.Version(), "previous_version", old.Version())
+	if old.Version() == set.Version() {
+		r.log.Debug("rules reloaded, unchanged", "dir", r.dir, "version", set.Version())
+	} else {
+		r.log.Info("rules reloaded", "dir", r.dir, "version", set.Version(), "previous_version", old.Version())
+	}
 	r.record(ctx, ReloadStatus{At: r.now(), OK: true, Version: set.Version()})
 	return nil
 }
@@ -153,59 +173,6 @@ func (r *Rules) record(ctx context.Context, st ReloadStatus) {
 		}
 		if err := r.meta.SetMeta(ctx, MetaRulesReload, val, st.At); err != nil {
 			r.log.Warn("record rules reload", "error", err)
-		}
-	}
-}
-
-// Watch reloads on every signal from hup and on changes to rule files in
-// the rules directory (debounced: an editor's save is several events), until
-// ctx ends. Without a rules directory only the signal is watched.
-func (r *Rules) Watch(ctx context.Context, hup <-chan os.Signal, debounce time.Duration) {
-	var events <-chan fsnotify.Event
-	var errs <-chan error
-	if r.dir != "" {
-		w, err := fsnotify.NewWatcher()
-		if err != nil {
-			r.log.Error("cannot watch rules dir; reload with SIGHUP", "error", err)
-		} else {
-			defer w.Close()
-			if err := w.Add(r.dir); err != nil {
-				r.log.Error("cannot watch rules dir; reload with SIGHUP", "dir", r.dir, "error", err)
-			} else {
-				events, errs = w.Events, w.Errors
-			}
-		}
-	}
-	var timer *time.Timer
-	var fire <-chan time.Time
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			r.log.Info("SIGHUP: reloading rules")
-			r.Reload(ctx)
-		case ev := <-events:
-			ext := strings.ToLower(filepath.Ext(ev.Name))
-			if ext != ".yaml" && ext != ".yml" {
-				continue
-			}
-			if timer == nil {
-				timer = time.NewTimer(debounce)
-			} else {
-				timer.Reset(debounce)
-			}
-			fire = timer.C
-		case <-fire:
-			fire = nil
-			r.Reload(ctx)
-		case err := <-errs:
-			r.log.Warn("rules watcher", "error", err)
 		}
 	}
 }

@@ -34,13 +34,28 @@ func newSummarizer(c config.Summary, cats []string, logger *slog.Logger) (*summa
 	}, logger)
 }
 
-func (a summarizer) Summarize(ctx context.Context, inc alerts.Incident, r report.Report) string {
+func summaryInput(inc alerts.Incident, r report.Report) summary.Input {
 	ev := make([]string, 0, len(inc.Evidence))
 	for _, e := range inc.Evidence {
 		ev = append(ev, e.Sentence)
 	}
-	return a.s.Summarize(ctx, summary.Input{Reports: []report.Report{r}, Evidence: ev, Location: inc.Location,
-		Categories: inc.Categories}).Text
+	return summary.Input{Reports: []report.Report{r}, Evidence: ev, Location: inc.Location, Categories: inc.Categories}
+}
+
+// Extract is the extractive summary an alert is sent with at once.
+func (a summarizer) Extract(inc alerts.Incident, r report.Report) string {
+	return a.s.Extract(summaryInput(inc, r))
+}
+
+// Summarize asks the model, within the summary budget; ok only for a model's
+// (or the cache's) text, so that an extractive fallback is not recorded
+// again as a "summarized" event.
+func (a summarizer) Summarize(ctx context.Context, inc alerts.Incident, r report.Report) (string, bool) {
+	if !a.s.Enabled() {
+		return "", false
+	}
+	s := a.s.Summarize(ctx, summaryInput(inc, r))
+	return s.Text, s.Method == summary.MethodLLM || s.Method == summary.MethodCache
 }
 
 // reviewer gives borderline verdicts a model's second opinion and combines

@@ -10,6 +10,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 	"github.com/tocsin-alerts/tocsin/web"
 )
 
@@ -61,7 +62,8 @@ func (w *webIncidents) Incidents(ctx context.Context, f web.IncidentFilter) ([]a
 	if err != nil {
 		return nil, err
 	}
-	match := incidentRoute(f.MinSeverity, f.Category, f.Place)
+	// The console parsed the category with the live vocabulary already.
+	match := incidentRoute(f.MinSeverity, vocab.Category(f.Category), f.Place)
 	out := all[:0]
 	for _, inc := range all {
 		if stateMatches(inc, f.State) && match.Matches(inc) {

@@ -54,8 +54,9 @@ func startConsole(t *testing.T) consoleApp {
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.HTTP.PushToken = webPushToken
 	// With a push token the demo seeds are off (they run only when nothing
-	// but the console is configured): name them as a source.
-	cfg.Sources = []config.Source{{ID: "seeds", Kind: "folder", Path: "../seeds"}}
+	// but the console is configured): name them as a source, whose backlog
+	// (the files there at the first poll) alerts.
+	cfg.Sources = []config.Source{{ID: "seeds", Kind: "folder", Path: "../seeds", AlertBacklog: true}}
 	cfg.Rules.Dir = rulesDir
 	cfg.Web.AdminToken = webAdminToken
 	if err := cfg.Validate(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -38,11 +39,12 @@ type Bot struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	stopped  bool
-	started  bool
-	wg       sync.WaitGroup
-	unsubscr func()
+	mu         sync.Mutex
+	stopped    bool
+	started    bool
+	registered bool
+	wg         sync.WaitGroup
+	unsubscr   func()
 }
 
 // NewBot wires a handler to a client.
@@ -56,34 +58,56 @@ func NewBot(c *Client, h *Handler, opts BotOptions) *Bot {
 }
 
 // Start registers the commands with one bulk overwrite and, if configured,
-// opens the gateway. ctx bounds the start only.
+// opens the gateway. ctx bounds the start only. A start that failed (Discord
+// unreachable) may be tried again; what succeeded is not redone.
 func (b *Bot) Start(ctx context.Context) error {
 	b.mu.Lock()
 	if b.started || b.stopped {
 		b.mu.Unlock()
 		return errors.New("discord bot: already started or stopped")
 	}
-	b.started = true
 	b.mu.Unlock()
-	if !b.opts.SkipRegister {
+	if !b.opts.SkipRegister && !b.registered {
 		if b.opts.AppID == "" {
 			return errors.New("discord bot: application_id is needed to register commands")
 		}
 		if err := b.c.RegisterCommands(ctx, b.opts.AppID, b.opts.GuildID); err != nil {
 			return err
 		}
+		b.registered = true
 		b.log.Info("commands registered", "guild_id", b.opts.GuildID, "count", len(Commands()))
 	}
 	if b.opts.Gateway {
-		b.unsubscr = b.c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-			b.serve(ic.Interaction, true)
-		})
+		b.mu.Lock()
+		if b.unsubscr == nil {
+			b.unsubscr = b.c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+				b.serve(ic.Interaction, true)
+			})
+		}
+		b.mu.Unlock()
 		if err := b.c.Open(ctx); err != nil {
 			return err
 		}
 		b.log.Info("gateway connected")
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		// Stop ran while the gateway opened: close what we opened.
+		if b.opts.Gateway {
+			_ = b.c.Close()
+		}
+		return errors.New("discord bot: stopped while starting")
+	}
+	b.started = true
 	return nil
+}
+
+// IsAuthError reports whether err means Discord refused the credentials
+// (401) or the application's rights (403): retrying will not help.
+func IsAuthError(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && (ae.status == http.StatusUnauthorized || ae.status == http.StatusForbidden)
 }
 
 // Stop closes the gateway and waits for in-flight answers, at most until
@@ -95,13 +119,14 @@ func (b *Bot) Stop(ctx context.Context) error {
 		return nil
 	}
 	b.stopped = true
+	started, unsubscr := b.started, b.unsubscr
 	b.mu.Unlock()
 	b.cancel()
-	if b.unsubscr != nil {
-		b.unsubscr()
+	if unsubscr != nil {
+		unsubscr()
 	}
 	var err error
-	if b.opts.Gateway {
+	if b.opts.Gateway && started {
 		err = b.c.Close()
 	}
 	done := make(chan struct{})
@@ -159,7 +184,32 @@ func (b *Bot) finish(ctx context.Context, i *discordgo.Interaction, r reply) {
 		app = b.opts.AppID
 	}
 	ep := discordgo.EndpointInteractionResponseActions(app, i.Token)
-	if err := b.c.rest.json(ctx, "PATCH", ep, "webhooks/original", msg, nil); err != nil {
+	if err := b.editOriginal(ctx, ep, msg); err != nil {
 		b.log.Error("editing deferred answer failed", "interaction_id", i.ID, "err", err.Error())
+	}
+}
+
+// Retries of an @original edit that Discord does not know yet.
+const (
+	originalRetryFirst = 100 * time.Millisecond
+	originalRetries    = 6 // 100ms … 3.2s, about 6s in all
+)
+
+// editOriginal edits the deferred answer. Discord processes an HTTP
+// endpoint's answer after the bot sent it, so an edit made at once can get
+// 10008 Unknown Message for a message that exists a moment later: it is
+// retried briefly instead of losing the answer.
+func (b *Bot) editOriginal(ctx context.Context, ep string, msg message) error {
+	wait := originalRetryFirst
+	for attempt := 0; ; attempt++ {
+		err := b.c.rest.json(ctx, "PATCH", ep, "webhooks/original", msg, nil)
+		if err == nil || !hasCode(err, codeUnknownMessage) || attempt == originalRetries {
+			return err
+		}
+		b.log.Debug("deferred answer not known to Discord yet; retrying", "attempt", attempt+1, "wait", wait.String())
+		if err := sleepCtx(ctx, wait); err != nil {
+			return err
+		}
+		wait *= 2
 	}
 }

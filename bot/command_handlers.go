@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // command dispatches a slash command.
@@ -48,7 +50,14 @@ func (h *Handler) cmdAlerts(o options) reply {
 	if h.deps.Incidents == nil {
 		return say(unavailable, true)
 	}
-	f := IncidentFilter{Category: o.str("category"), Place: o.str("place"), Limit: 10}
+	f := IncidentFilter{Place: o.str("place"), Limit: 10}
+	if s := o.str("category"); s != "" {
+		cat, err := h.category(s)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		f.Category = cat
+	}
 	if s := o.str("severity"); s != "" {
 		sev, err := rules.ParseSeverity(s)
 		if err != nil {
@@ -303,8 +312,15 @@ func (h *Handler) cmdSubscribe(i *discordgo.Interaction, o options) reply {
 	if h.deps.Subscriptions == nil {
 		return say(unavailable, true)
 	}
-	r := Route{ChannelID: i.ChannelID, Categories: splitList(o.str("categories")), Places: splitList(o.str("places")),
+	r := Route{ChannelID: i.ChannelID, Places: splitList(o.str("places")),
 		MinSeverity: rules.SevLow, MentionRoles: map[rules.Severity][]string{}}
+	if list := splitList(o.str("categories")); len(list) > 0 {
+		cats, err := h.categories(list)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		r.Categories = cats
+	}
 	if s := o.str("min_severity"); s != "" {
 		sev, err := rules.ParseSeverity(s)
 		if err != nil {
@@ -324,7 +340,7 @@ func (h *Handler) cmdSubscribe(i *discordgo.Interaction, o options) reply {
 		}
 		desc := fmt.Sprintf("This channel now receives incidents at **%s** or above", r.MinSeverity)
 		if len(r.Categories) > 0 {
-			desc += " in " + oneLineN(strings.Join(r.Categories, ", "), 500)
+			desc += " in " + oneLineN(joinCategories(r.Categories), 500)
 		}
 		if len(r.Places) > 0 {
 			desc += " about " + oneLineN(strings.Join(r.Places, ", "), 500)
@@ -366,6 +382,13 @@ func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
 	if s.Value == "" || s.Reason == "" {
 		return say("Say what to mute and why.", true)
 	}
+	if kind == alerts.SilenceCategory {
+		cat, err := h.category(s.Value)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		s.Value = string(cat)
+	}
 	return deferred(false, func(ctx context.Context) message {
 		if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
 			return h.failed("muting", err)
@@ -383,6 +406,13 @@ func (h *Handler) cmdUnmute(o options) reply {
 	kind, err := alerts.ParseSilenceKind(target)
 	if err != nil {
 		return say(err.Error(), true)
+	}
+	if kind == alerts.SilenceCategory {
+		cat, err := h.category(value)
+		if err != nil {
+			return say(err.Error(), true)
+		}
+		value = string(cat)
 	}
 	return deferred(false, func(ctx context.Context) message {
 		n, err := h.deps.Silences.Unmute(ctx, kind, value)
@@ -422,4 +452,28 @@ func (h *Handler) cmdReload() reply {
 		}
 		return text("✅ Rules reloaded: version `" + oneLineN(res.Version, 40) + "`.")
 	})
+}
+
+// category parses a category a member typed with the live vocabulary.
+func (h *Handler) category(s string) (vocab.Category, error) {
+	if h.deps.Vocabulary == nil {
+		return "", errors.New("categories cannot be checked in this tocsin deployment")
+	}
+	return h.deps.Vocabulary.Categories().Parse(s)
+}
+
+// categories parses a comma-separated list, naming every unknown one.
+func (h *Handler) categories(list []string) ([]vocab.Category, error) {
+	if h.deps.Vocabulary == nil {
+		return nil, errors.New("categories cannot be checked in this tocsin deployment")
+	}
+	return h.deps.Vocabulary.Categories().ParseAll(list)
+}
+
+func joinCategories(cats []vocab.Category) string {
+	parts := make([]string, len(cats))
+	for i, c := range cats {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ", ")
 }

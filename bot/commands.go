@@ -48,7 +48,7 @@ func Commands() []*discordgo.ApplicationCommand {
 	cmds := []*discordgo.ApplicationCommand{
 		{Name: "alerts", Description: "Recent incidents, newest first", Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "severity", Description: "Minimum severity", Choices: severityChoices()},
-			{Type: str, Name: "category", Description: "Only this category (e.g. strike)"},
+			{Type: str, Name: "category", Description: "Only this category (e.g. airstrike)", Autocomplete: true},
 			{Type: str, Name: "place", Description: "Only this country or region", Autocomplete: true},
 			{Type: str, Name: "since", Description: "How far back, e.g. 6h, 24h, 7d", Choices: durationChoices()},
 		}},
@@ -67,7 +67,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Name: "status", Description: "Sources, outbox and rules health"},
 		{Name: "subscribe", Description: "Route incidents to this channel", DefaultMemberPermissions: &admin, Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "min_severity", Description: "Lowest severity to post", Choices: severityChoices()},
-			{Type: str, Name: "categories", Description: "Comma-separated categories (empty: all)"},
+			{Type: str, Name: "categories", Description: "Comma-separated categories (empty: all)", Autocomplete: true},
 			{Type: str, Name: "places", Description: "Comma-separated countries or regions (empty: everywhere)", Autocomplete: true},
 			{Type: discordgo.ApplicationCommandOptionRole, Name: "ping_high", Description: "Role to ping for high severity"},
 			{Type: discordgo.ApplicationCommandOptionRole, Name: "ping_critical", Description: "Role to ping for critical severity"},

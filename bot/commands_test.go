@@ -35,7 +35,7 @@ func startBot(t *testing.T, opts discordtest.Options) *botEnv {
 	st := newFakeStore()
 	h := NewHandler(HandlerOptions{
 		Deps: Deps{Incidents: st, Incident: st, Scorer: fakeScorer{}, Rules: st, Status: st, Subscriptions: st,
-			Silences: st, Acks: st, Feedback: st, Reloader: st, Places: fakePlaces{}},
+			Silences: st, Acks: st, Feedback: st, Reloader: st, Places: fakePlaces{}, Vocabulary: newBuiltinVocab(t)},
 		AdminRoleIDs: []string{adminRole},
 		Now:          func() time.Time { return t0 },
 		Logger:       e.log,
@@ -170,7 +170,12 @@ func TestSlashCommands(t *testing.T) {
 		{"alerts critical", cmd(member, "alerts", discordtest.Str("severity", "critical")), []string{"Troops seize state broadcaster"}, []string{"Missile strike"}, false},
 		{"alerts place", cmd(member, "alerts", discordtest.Str("place", "Ukraine")), []string{"Missile strike on port infrastructure"}, []string{"Troops"}, false},
 		{"alerts since", cmd(member, "alerts", discordtest.Str("since", "24h")), []string{"Missile strike"}, []string{"Troops"}, false},
-		{"alerts none", cmd(member, "alerts", discordtest.Str("category", "flood")), []string{"No incidents match."}, nil, false},
+		{"alerts none", cmd(member, "alerts", discordtest.Str("category", "evacuation")), []string{"No incidents match."}, nil, false},
+		// A category typo is an answer naming the category meant, not a
+		// filter that silently matches nothing (the help used to suggest
+		// "strike", which is no category).
+		{"alerts category typo", cmd(member, "alerts", discordtest.Str("category", "strike")), []string{`unknown category "strike"`, "did you mean airstrike"}, nil, true},
+		{"alerts category as typed", cmd(member, "alerts", discordtest.Str("category", "Territory seized")), []string{"Troops seize state broadcaster"}, nil, false},
 		{"incident", cmd(member, "incident", discordtest.Str("id", "inc-odesa-1")), []string{"Timeline", "casualties reported", "Example Wire"}, nil, false},
 		{"incident unknown", cmd(member, "incident", discordtest.Str("id", "nope")), []string{"No incident nope."}, nil, false},
 		{"score", cmd(member, "score", discordtest.Str("text", "Missiles struck the port. Officials denied a missile attack on the airport.")),
@@ -187,6 +192,11 @@ func TestSlashCommands(t *testing.T) {
 		{"mute bad duration", cmd(admin, "mute", discordtest.Str("target", "rule"), discordtest.Str("value", "x"), discordtest.Str("duration", "forever"), discordtest.Str("reason", "r")), []string{"not a duration"}, nil, true},
 		{"unmute", cmd(admin, "unmute", discordtest.Str("target", "rule"), discordtest.Str("value", "strike.missile")), []string{"Lifted 1 silence"}, nil, false},
 		{"unmute none", cmd(admin, "unmute", discordtest.Str("target", "rule"), discordtest.Str("value", "strike.missile")), []string{"No active silence"}, nil, false},
+		{"subscribe category typo", cmd(admin, "subscribe", discordtest.Str("categories", "airstrike, shellng")), []string{`unknown category "shellng"`, "did you mean shelling"}, nil, true},
+		{"mute category in any case", cmd(admin, "mute", discordtest.Str("target", "category"), discordtest.Str("value", "AirStrike"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")),
+			[]string{"Muted category **airstrike**"}, nil, false},
+		{"mute unknown category", cmd(admin, "mute", discordtest.Str("target", "category"), discordtest.Str("value", "weather"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")),
+			[]string{`unknown category "weather"`}, nil, true},
 		{"subscribe", cmd(admin, "subscribe", discordtest.Str("min_severity", "high"), discordtest.Str("places", "Ukraine, Poland"), discordtest.Str("ping_critical", roleCrit)),
 			[]string{"receives incidents at **high** or above about Ukraine, Poland"}, nil, false},
 		{"unsubscribe", cmd(admin, "unsubscribe"), []string{"no longer receives incidents"}, nil, false},
@@ -250,6 +260,19 @@ func TestAutocomplete(t *testing.T) {
 	if got.typ != 8 {
 		t.Errorf("autocomplete answered with type %d", got.typ)
 	}
+	// Categories complete from the live rule set's vocabulary.
+	got = ac("alerts", discordtest.Focus("category", "strike"))
+	if strings.Join(got.choices, "|") != "airstrike" {
+		t.Errorf("category choices = %v", got.choices)
+	}
+	got = ac("subscribe", discordtest.Focus("categories", "airstrike, clo"))
+	if strings.Join(got.choices, "|") != "airstrike, airport_closure|airstrike, airspace_closure|airstrike, border_closure|airstrike, route_closure" {
+		t.Errorf("categories choices = %v", got.choices)
+	}
+	got = ac("mute", discordtest.Str("target", "category"), discordtest.Focus("value", "abduc"))
+	if strings.Join(got.choices, "|") != "abduction" {
+		t.Errorf("mute category choices = %v", got.choices)
+	}
 	noRejections(t, b.env)
 }
 
@@ -300,7 +323,7 @@ func TestAlertButtons(t *testing.T) {
 		t.Errorf("not relevant answer = %+v", got)
 	}
 	rl := b.run(t, cmd(member, "rules", discordtest.Sub("list")))
-	if !strings.Contains(rl.text, "strike.missile` strike · high · fired 10 · not relevant 1 · precision 90%") {
+	if !strings.Contains(rl.text, "strike.missile` airstrike · high · fired 10 · not relevant 1 · precision 90%") {
 		t.Errorf("/rules does not show the feedback:\n%s", rl.text)
 	}
 

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // fakeStore is a hand-written, in-memory stand-in for the store and the
@@ -46,8 +48,8 @@ var (
 func newFakeStore() *fakeStore {
 	a := sampleAlert().Incident
 	b := alerts.Incident{ID: "inc-coup-7", Title: "Troops seize state broadcaster", Location: "Niamey, Niger",
-		Categories: []string{"coup"}, Severity: rules.SevCritical, Corroboration: 4, FirstSeen: t0.Add(-48 * time.Hour), LastSeen: t0.Add(-47 * time.Hour),
-		Evidence: []rules.Evidence{{Rule: "coup.broadcaster", Category: "coup", Severity: rules.SevCritical, Sentence: "Soldiers took over the state broadcaster.", Why: "seizure of state media"}}}
+		Categories: []string{"territory_seized"}, Severity: rules.SevCritical, Corroboration: 4, FirstSeen: t0.Add(-48 * time.Hour), LastSeen: t0.Add(-47 * time.Hour),
+		Evidence: []rules.Evidence{{Rule: "coup.broadcaster", Category: "territory_seized", Severity: rules.SevCritical, Sentence: "Soldiers took over the state broadcaster.", Why: "seizure of state media"}}}
 	return &fakeStore{
 		incidents: []alerts.Incident{a, b},
 		timeline: map[string][]TimelineEntry{a.ID: {
@@ -55,8 +57,8 @@ func newFakeStore() *fakeStore {
 			{At: t0.Add(time.Hour), Kind: alerts.Escalated, Severity: rules.SevCritical, Reason: "casualties reported"},
 		}},
 		rules: []RuleInfo{
-			{ID: "strike.missile", Category: "strike", Severity: rules.SevHigh, Description: "Missile strikes", Enabled: true, Fired: 10},
-			{ID: "coup.broadcaster", Category: "coup", Severity: rules.SevCritical, Description: "Seizure of state media", Enabled: true, Fired: 2},
+			{ID: "strike.missile", Category: "airstrike", Severity: rules.SevHigh, Description: "Missile strikes", Enabled: true, Fired: 10},
+			{ID: "coup.broadcaster", Category: "territory_seized", Severity: rules.SevCritical, Description: "Seizure of state media", Enabled: true, Fired: 2},
 		},
 		subs: map[string]Route{},
 		acks: map[string][]Ack{},
@@ -75,7 +77,7 @@ func (f *fakeStore) RecentIncidents(_ context.Context, flt IncidentFilter) ([]al
 		if inc.Severity < flt.MinSeverity || (!flt.Since.IsZero() && inc.LastSeen.Before(flt.Since)) {
 			continue
 		}
-		if flt.Category != "" && !anyEqualFold([]string{flt.Category}, inc.Categories) {
+		if flt.Category != "" && !wants([]vocab.Category{flt.Category}, inc.Categories) {
 			continue
 		}
 		if flt.Place != "" && !placeMatches([]string{flt.Place}, inc.Location) {
@@ -222,14 +224,14 @@ func (fakeScorer) ScoreText(_ context.Context, text string) (rules.Result, error
 		if !strings.Contains(strings.ToLower(s), "missile") {
 			continue
 		}
-		ev := rules.Evidence{Rule: "strike.missile", Category: "strike", Severity: rules.SevHigh, Sentence: s, Why: "missile strike verb, asserted", Modality: rules.Asserted}
+		ev := rules.Evidence{Rule: "strike.missile", Category: "airstrike", Severity: rules.SevHigh, Sentence: s, Why: "missile strike verb, asserted", Modality: rules.Asserted}
 		if strings.Contains(s, "denied") {
 			ev.Modality, ev.Why = rules.Negated, "the strike is denied"
 			res.Suppressed = append(res.Suppressed, ev)
 			continue
 		}
 		res.Evidence = append(res.Evidence, ev)
-		res.Alert, res.Severity, res.Score, res.Categories = true, rules.SevHigh, 0.8, []string{"strike"}
+		res.Alert, res.Severity, res.Score, res.Categories = true, rules.SevHigh, 0.8, []string{"airstrike"}
 	}
 	return res, nil
 }
@@ -245,4 +247,18 @@ func (fakePlaces) Complete(prefix string, n int) []string {
 		}
 	}
 	return out
+}
+
+// builtinVocab is the real category vocabulary: the built-in rule set's.
+type builtinVocab struct{ cats vocab.Categories }
+
+func (v builtinVocab) Categories() vocab.Categories { return v.cats }
+
+func newBuiltinVocab(t *testing.T) builtinVocab {
+	t.Helper()
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return builtinVocab{set.Categories()}
 }

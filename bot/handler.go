@@ -244,6 +244,19 @@ func (h *Handler) autocomplete(ctx context.Context, i *discordgo.Interaction) re
 				choices = append(choices, head+p)
 			}
 		}
+	case name == "category" || name == "categories" || (name == "value" && o.str("target") == string(alerts.SilenceCategory)):
+		// Complete the last item of a comma-separated list.
+		head, last := "", typed
+		if k := strings.LastIndex(typed, ","); name == "categories" && k >= 0 {
+			head, last = typed[:k+1]+" ", strings.TrimSpace(typed[k+1:])
+		}
+		if h.deps.Vocabulary != nil {
+			for _, c := range h.deps.Vocabulary.Categories().Names() {
+				if strings.Contains(c, strings.ToLower(strings.ReplaceAll(last, " ", "_"))) {
+					choices = append(choices, head+c)
+				}
+			}
+		}
 	case name == "id" || (name == "value" && o.str("target") == string(alerts.SilenceRule)):
 		if h.deps.Rules != nil {
 			rs, err := h.deps.Rules.Rules(ctx)

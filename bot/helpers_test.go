@@ -151,7 +151,7 @@ func sampleAlert() alerts.Alert {
 		ID:            "inc-odesa-1",
 		Title:         "Missile strike on port infrastructure",
 		Location:      "Odesa, Ukraine",
-		Categories:    []string{"strike"},
+		Categories:    []string{"airstrike"},
 		Severity:      rules.SevHigh,
 		Corroboration: 2,
 		Sources: []alerts.SourceRef{
@@ -159,7 +159,7 @@ func sampleAlert() alerts.Alert {
 			{Source: "paper", Outlet: "Daily Example", Title: "Port struck overnight", URL: "https://daily.example/a?id=1", Seen: t0.Add(10 * time.Minute)},
 		},
 		Evidence: []rules.Evidence{{
-			Rule: "strike.missile", Category: "strike", Severity: rules.SevHigh,
+			Rule: "strike.missile", Category: "airstrike", Severity: rules.SevHigh,
 			Sentence: "Russian missiles struck the port of Odesa overnight, officials said.",
 			Field:    "text", Match: "missiles struck", Why: "missile strike verb with a military subject, asserted",
 			Modality: rules.Asserted,

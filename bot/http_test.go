@@ -19,8 +19,10 @@ import (
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 )
 
-func TestHTTPInteractionsEndpoint(t *testing.T) {
-	e := newEnv(t, discordtest.Options{})
+// httpBot starts a bot answering /status over an HTTP interactions
+// endpoint, and returns the endpoint and the key that signs for Discord.
+func httpBot(t *testing.T, e *env) (*httptest.Server, ed25519.PrivateKey) {
+	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +40,12 @@ func TestHTTPInteractionsEndpoint(t *testing.T) {
 	}
 	ts := httptest.NewServer(b.InteractionsHandler(key))
 	t.Cleanup(ts.Close)
+	return ts, priv
+}
+
+func TestHTTPInteractionsEndpoint(t *testing.T) {
+	e := newEnv(t, discordtest.Options{})
+	ts, priv := httpBot(t, e)
 
 	post := func(body []byte, sign func(ts string, body []byte) string, stamp string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL, bytes.NewReader(body))
@@ -107,4 +115,34 @@ func TestMalformedInteractionGetsAnAnswerNotACrash(t *testing.T) {
 			t.Errorf("%s: answer %+v", raw, r.resp)
 		}
 	}
+}
+
+// TestDeferredAnswersSurviveDiscordsLag: Discord takes a moment to process
+// an HTTP endpoint's deferred answer, and an edit of @original that arrives
+// first gets 10008 Unknown Message. 45 back-to-back commands must all get
+// their answer (29 of 45 used to be lost: the edit gave up at once).
+func TestDeferredAnswersSurviveDiscordsLag(t *testing.T) {
+	e := newEnv(t, discordtest.Options{AnswerLag: 150 * time.Millisecond})
+	ts, priv := httpBot(t, e)
+	member := discordtest.Member{UserID: "600000000000000001", Username: "reader"}
+	var ids []string
+	for range 45 {
+		id, code, err := e.srv.DeliverHTTP(ctxT(t), ts.URL, priv, discordtest.Spec{Type: discordtest.TypeCommand,
+			GuildID: guildID, ChannelID: testChannel, Member: member, Command: "status"})
+		if err != nil || code != 200 {
+			t.Fatalf("DeliverHTTP: %d %v", code, err)
+		}
+		ids = append(ids, id)
+	}
+	lost := 0
+	wctx := ctxT(t) // one failure guard for all of them
+	for _, id := range ids {
+		if _, err := e.srv.WaitInteraction(wctx, id, func(r discordtest.Interaction) bool { return r.OriginalEdits > 0 }); err != nil {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d deferred answers never reached their message", lost, len(ids))
+	}
+	noRejections(t, e)
 }

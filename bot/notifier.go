@@ -163,7 +163,9 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 		}
 	}
 	if !has {
-		if !p.matches || a.Kind == alerts.Resolved {
+		// A quiet event only edits what was posted; a resolution of an
+		// incident this channel never showed is nobody's news here.
+		if !p.matches || a.Kind == alerts.Resolved || a.Quiet {
 			return refs.PutRef(ctx, keyDone(ch, a.ID), "skipped")
 		}
 		id, err := n.postOnce(ctx, ch, a.ID, "open", msg, matchFooter(footerText(inc.ID)))
@@ -177,6 +179,13 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 			return err
 		}
 		n.log.Info("incident posted", "alert_id", a.ID, "incident_id", inc.ID, "channel_id", ch, "message_id", id)
+		return refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+	}
+	if a.Quiet {
+		// The edit above brought the living message up to date; an edit
+		// notifies no one, so nothing else is posted (the repeat interval
+		// throttles thread lines, never the message).
+		n.log.Info("incident message refreshed", "alert_id", a.ID, "kind", string(a.Kind), "incident_id", inc.ID, "channel_id", ch, "message_id", msgID)
 		return refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
 	}
 	thread, err := n.ensureThread(ctx, ch, inc, msgID)

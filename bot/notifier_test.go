@@ -9,6 +9,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 func mustNotify(t *testing.T, n *Notifier, a alerts.Alert) {
@@ -261,7 +262,7 @@ func TestRoutingPostsOnlyWhereWanted(t *testing.T) {
 	e := newEnv(t, discordtest.Options{})
 	n := e.notifier(newMemRefs(),
 		Route{ChannelID: testChannel, Places: []string{"Ukraine"}},
-		Route{ChannelID: otherChan, Categories: []string{"coup"}},
+		Route{ChannelID: otherChan, Categories: []vocab.Category{"territory_seized"}},
 	)
 	mustNotify(t, n, sampleAlert())
 	if got := len(e.srv.Messages(testChannel)); got != 1 {

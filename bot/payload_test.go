@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
@@ -71,12 +72,12 @@ func hostileAlert() alerts.Alert {
 	a.Incident.Title = "@everyone @here <@123456789012345678> <@&876543210987654321> # Heading [masked](https://evil.example) " + broken + big
 	a.Incident.Location = "<#123> `code` ||spoiler||"
 	a.Incident.Summary = big + broken
-	a.Incident.Categories = []string{"strike", big}
+	a.Incident.Categories = []string{"airstrike", big}
 	a.Incident.Evidence = []rules.Evidence{
 		{Rule: "r1" + big, Category: big, Sentence: big, Why: big},
-		{Rule: "r2", Category: "strike", Sentence: "> quoted\n# not a heading\n-# subtext " + broken, Why: "```code block```"},
-		{Rule: "r3", Category: "strike", Sentence: big[:1000], Why: big},
-		{Rule: "r4", Category: "strike", Sentence: "fourth", Why: "fourth"},
+		{Rule: "r2", Category: "airstrike", Sentence: "> quoted\n# not a heading\n-# subtext " + broken, Why: "```code block```"},
+		{Rule: "r3", Category: "airstrike", Sentence: big[:1000], Why: big},
+		{Rule: "r4", Category: "airstrike", Sentence: "fourth", Why: "fourth"},
 	}
 	for i := 0; i < 40; i++ {
 		a.Incident.Sources = append(a.Incident.Sources, alerts.SourceRef{
@@ -230,8 +231,8 @@ func TestRouteMatches(t *testing.T) {
 		{"city and country", Route{Places: []string{"Odesa,  Ukraine"}}, true},
 		{"other country", Route{Places: []string{"Poland"}}, false},
 		{"partial word is not a place", Route{Places: []string{"Ukr"}}, false},
-		{"category", Route{Categories: []string{"Strike"}}, true},
-		{"other category", Route{Categories: []string{"coup"}}, false},
+		{"category", Route{Categories: []vocab.Category{"airstrike"}}, true},
+		{"other category", Route{Categories: []vocab.Category{"territory_seized"}}, false},
 		{"min severity met", Route{MinSeverity: rules.SevHigh}, true},
 		{"min severity not met", Route{MinSeverity: rules.SevCritical}, false},
 	}

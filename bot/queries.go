@@ -6,6 +6,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // The interfaces below are what slash commands and buttons need from the
@@ -18,7 +19,8 @@ import (
 type IncidentFilter struct {
 	// MinSeverity keeps incidents at or above it (SevNone: all).
 	MinSeverity rules.Severity
-	Category    string
+	// Category keeps incidents with this category ("": all).
+	Category vocab.Category
 	// Place matches like a route's place (country, region or city).
 	Place string
 	// Since keeps incidents last seen at or after it (zero: no bound).
@@ -164,6 +166,14 @@ type Reloader interface {
 	ReloadRules(ctx context.Context) (ReloadResult, error)
 }
 
+// Vocabulary is the live rule set's category vocabulary: every category a
+// member types (/alerts, /subscribe, /mute) is parsed with it, so a typo is
+// an answer naming the closest category instead of a filter that never
+// matches.
+type Vocabulary interface {
+	Categories() vocab.Categories
+}
+
 // PlaceCompleter completes place names (the gazetteer).
 type PlaceCompleter interface {
 	Complete(prefix string, n int) []string
@@ -182,4 +192,6 @@ type Deps struct {
 	Feedback      FeedbackRecorder
 	Reloader      Reloader
 	Places        PlaceCompleter
+	// Vocabulary is needed by the commands that take a category.
+	Vocabulary Vocabulary
 }

@@ -2,17 +2,20 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Route says which incidents a channel receives and whom to ping.
 type Route struct {
 	ChannelID string
-	// Categories the channel wants; empty means all.
-	Categories []string
+	// Categories the channel wants, in the rule set's vocabulary; empty
+	// means all.
+	Categories []vocab.Category
 	// Places (countries or regions, e.g. "Ukraine", "Odesa, Ukraine") the
 	// channel wants, matched against the incident's location and its
 	// country; empty means everywhere.
@@ -34,7 +37,7 @@ func (r Route) Matches(inc alerts.Incident) bool {
 	if inc.Severity < r.MinSeverity || inc.Severity == rules.SevNone {
 		return false
 	}
-	if len(r.Categories) > 0 && !anyEqualFold(r.Categories, inc.Categories) {
+	if len(r.Categories) > 0 && !wants(r.Categories, inc.Categories) {
 		return false
 	}
 	if len(r.Places) > 0 && !placeMatches(r.Places, inc.Location) {
@@ -46,12 +49,13 @@ func (r Route) Matches(inc alerts.Incident) bool {
 // RolesFor returns the roles to ping at a severity.
 func (r Route) RolesFor(s rules.Severity) []string { return r.MentionRoles[s] }
 
-func anyEqualFold(want, have []string) bool {
+// wants reports whether the incident has one of the wanted categories. Both
+// sides are the rule set's own names (routes are parsed with it), so they
+// compare exactly.
+func wants(want []vocab.Category, have []string) bool {
 	for _, w := range want {
-		for _, h := range have {
-			if strings.EqualFold(strings.TrimSpace(w), strings.TrimSpace(h)) {
-				return true
-			}
+		if slices.Contains(have, string(w)) {
+			return true
 		}
 	}
 	return false

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Config is tocsin's whole configuration. Zero config (no file) is Default():
@@ -125,6 +127,10 @@ type Source struct {
 	Path     string   `yaml:"path"`
 	Interval Duration `yaml:"interval"`
 	FullText bool     `yaml:"full_text"`
+	// AlertBacklog lets the items already in the source at its first poll
+	// alert; by default they are stored and scored but held back (those
+	// published within poller.backlog_age still alert).
+	AlertBacklog bool `yaml:"alert_backlog"`
 	// Labels describe the source (region: sahel, trust: wire...): they
 	// travel with its reports onto incidents, where routes can match them.
 	Labels map[string]string `yaml:"labels"`
@@ -146,6 +152,9 @@ type Outbox struct {
 	RetryBase   Duration `yaml:"retry_base"`
 	RetryMax    Duration `yaml:"retry_max"`
 	SendTimeout Duration `yaml:"send_timeout"`
+	// StuckAfter: an alert still undelivered this long after it was
+	// recorded makes /readyz fail (0 disables the check).
+	StuckAfter Duration `yaml:"stuck_after"`
 }
 
 // Console configures the console notifier.
@@ -177,7 +186,8 @@ func Default() *Config {
 			MaxErrorBackoff: Duration(6 * 3600e9)},
 		Alerts: Alerts{MinSeverity: "medium", Corroboration: map[string]int{"low": 2, "medium": 1, "high": 1, "critical": 1},
 			GroupWindow: Duration(12 * 3600e9), QuietAfter: Duration(24 * 3600e9), RepeatInterval: Duration(10 * 60e9), DupThreshold: 0.5},
-		Outbox:          Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9)},
+		Outbox: Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9),
+			StuckAfter: Duration(15 * 60e9)},
 		Console:         Console{Enabled: true, Format: "text"},
 		ShutdownTimeout: Duration(10e9),
 		Web:             defaultWeb(),
@@ -502,13 +512,12 @@ func (c *Config) problems() Errors {
 		errs.Add("poller.max_error_backoff", "must be at least poller.error_backoff (%v)", p.ErrorBackoff)
 	}
 	validateSources(c.Sources, &errs)
-	sevs := map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
-	if !sevs[c.Alerts.MinSeverity] {
-		errs.Add("alerts.min_severity", "%q is not low, medium, high or critical", c.Alerts.MinSeverity)
+	if err := alertingSeverity(c.Alerts.MinSeverity); err != nil {
+		errs.Add("alerts.min_severity", "%v", err)
 	}
 	for k, v := range c.Alerts.Corroboration {
-		if !sevs[k] {
-			errs.Add("alerts.corroboration."+k, "unknown severity")
+		if err := alertingSeverity(k); err != nil {
+			errs.Add("alerts.corroboration."+k, "%v", err)
 		}
 		if v < 1 {
 			errs.Add("alerts.corroboration."+k, "must be at least 1")
@@ -527,6 +536,9 @@ func (c *Config) problems() Errors {
 	positive("outbox.max_attempts", int64(c.Outbox.MaxAttempts))
 	positive("outbox.retry_base", int64(c.Outbox.RetryBase))
 	positive("outbox.send_timeout", int64(c.Outbox.SendTimeout))
+	if c.Outbox.StuckAfter < 0 {
+		errs.Add("outbox.stuck_after", "must not be negative (0 disables the check)")
+	}
 	if c.Outbox.RetryMax < c.Outbox.RetryBase {
 		errs.Add("outbox.retry_max", "must be at least outbox.retry_base")
 	}
@@ -541,4 +553,17 @@ func (c *Config) problems() Errors {
 	c.Summary.validate("summary", &errs)
 	c.Web.validate("web", &errs)
 	return errs
+}
+
+// alertingSeverity checks a severity a user typed: one of the vocabulary's
+// levels that can alert (not "none").
+func alertingSeverity(s string) error {
+	sev, err := vocab.ParseSeverity(s)
+	if err != nil {
+		return err
+	}
+	if sev == vocab.SevNone {
+		return fmt.Errorf("%q never alerts; want low, medium, high or critical", s)
+	}
+	return nil
 }

@@ -71,8 +71,6 @@ func (d *Discord) Enabled() bool { return d.Token != "" }
 // GatewayEnabled reports whether to open the gateway (default true).
 func (d *Discord) GatewayEnabled() bool { return d.Gateway == nil || *d.Gateway }
 
-var discordSeverities = map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
-
 // snowflake reports whether s looks like a Discord id.
 func snowflake(s string) bool {
 	if len(s) < 15 || len(s) > 21 {
@@ -148,12 +146,14 @@ func (d *Discord) validate(path string, errs *Errors) {
 			errs.Add(cp("channel_id"), "%s is routed twice; merge the entries", ch.ChannelID)
 		}
 		seen[ch.ChannelID] = true
-		if ch.MinSeverity != "" && !discordSeverities[strings.ToLower(ch.MinSeverity)] {
-			errs.Add(cp("min_severity"), "%q is not one of low, medium, high, critical", ch.MinSeverity)
+		if ch.MinSeverity != "" {
+			if err := alertingSeverity(ch.MinSeverity); err != nil {
+				errs.Add(cp("min_severity"), "%v", err)
+			}
 		}
 		for sev, roles := range ch.MentionRoles {
-			if !discordSeverities[strings.ToLower(sev)] {
-				errs.Add(cp("mention_roles."+sev), "not one of low, medium, high, critical")
+			if err := alertingSeverity(sev); err != nil {
+				errs.Add(cp("mention_roles."+sev), "%v", err)
 			}
 			for j, r := range roles {
 				if !snowflake(r) {

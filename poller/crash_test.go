@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/delivery"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/store"
@@ -73,7 +74,7 @@ func crashChild() error {
 	if err := s.SyncSources(ctx, []store.SourceSpec{{ID: "wire", Kind: poller.KindFeed, URL: os.Getenv(envChildFeed), Interval: time.Hour}}); err != nil {
 		return err
 	}
-	disp, err := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: []alerts.Notifier{&fileNotifier{path: os.Getenv(envChildOutput)}},
+	disp, err := delivery.New(delivery.Options{Outbox: s, Notifiers: []alerts.Notifier{&fileNotifier{path: os.Getenv(envChildOutput)}},
 		Backoff: func(int) time.Duration { return time.Second }})
 	if err != nil {
 		return err

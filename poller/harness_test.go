@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/delivery"
 	"github.com/tocsin-alerts/tocsin/feed"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
@@ -26,7 +27,9 @@ var t0 = time.Date(2024, 11, 30, 12, 0, 0, 0, time.UTC)
 
 // kwScorer is a stand-in rule set: it alerts on keywords so that these tests
 // do not depend on the real rules. "airstrike" is critical, "storm" high,
-// "clash" low; the place is the first known city named.
+// "clash" low; "reopened" or "ceasefire agreed" in a report that alerts on
+// nothing is the rules' de-escalation verdict; the place is the first known
+// city named.
 type kwScorer struct{ calls atomic.Int64 }
 
 func (k *kwScorer) Version() string { return "kw-1" }
@@ -46,7 +49,7 @@ func (k *kwScorer) Score(r report.Report) rules.Result {
 		word string
 		sev  rules.Severity
 		cat  string
-	}{{"airstrike", rules.SevCritical, "air-strike"}, {"storm", rules.SevHigh, "armed-conflict"}, {"clash", rules.SevLow, "armed-conflict"}} {
+	}{{"airstrike", rules.SevCritical, "airstrike"}, {"storm", rules.SevHigh, "offensive"}, {"clash", rules.SevLow, "offensive"}} {
 		i := strings.Index(low, kw.word)
 		if i < 0 {
 			continue
@@ -61,6 +64,10 @@ func (k *kwScorer) Score(r report.Report) rules.Result {
 		res.Categories = append(res.Categories, kw.cat)
 		res.Evidence = append(res.Evidence, rules.Evidence{Rule: "kw-" + kw.word, Category: kw.cat, Severity: kw.sev,
 			Sentence: strings.TrimSpace(text[start:end]), Why: "keyword " + kw.word})
+	}
+	if !res.Alert && (strings.Contains(low, "reopened") || strings.Contains(low, "ceasefire agreed")) {
+		res.Categories = []string{"de_escalation"}
+		res.Evidence = []rules.Evidence{{Rule: "kw-calm", Category: "de_escalation", Sentence: text, Why: "keyword calm"}}
 	}
 	return res
 }
@@ -112,8 +119,12 @@ func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>` + html.EscapeString(f.name) + `</title><link>http://127.0.0.1/</link><description>d</description>`)
 	for _, it := range items {
-		fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>%s</title><description>%s</description><pubDate>%s</pubDate></item>`,
-			html.EscapeString(it.guid), html.EscapeString(it.title), html.EscapeString(it.text), it.pub.Format(time.RFC1123Z))
+		pub := "" // an item without a date (many feeds have them)
+		if !it.pub.IsZero() {
+			pub = "<pubDate>" + it.pub.Format(time.RFC1123Z) + "</pubDate>"
+		}
+		fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>%s</title><description>%s</description>%s</item>`,
+			html.EscapeString(it.guid), html.EscapeString(it.title), html.EscapeString(it.text), pub)
 	}
 	b.WriteString(`</channel></rss>`)
 	w.Header().Set("Content-Type", "application/rss+xml")
@@ -164,7 +175,7 @@ type rig struct {
 	clock  *poller.ManualClock
 	scorer *kwScorer
 	poller *poller.Poller
-	disp   *poller.Dispatcher
+	disp   *delivery.Dispatcher
 	notes  []*recorder
 }
 
@@ -174,6 +185,9 @@ type rigOptions struct {
 	fetchTimeout time.Duration
 	reviewer     poller.Reviewer
 	maxReportAge time.Duration
+	summarizer   poller.Summarizer
+	// scorer replaces the keyword scorer (the real rules, for instance).
+	scorer poller.Scorer
 }
 
 func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptions) *rig {
@@ -185,7 +199,7 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 	for i, n := range ro.notifiers {
 		ns[i] = n
 	}
-	disp, err := poller.NewDispatcher(poller.DispatcherOptions{Outbox: s, Notifiers: ns, Clock: clock, MaxAttempts: 3,
+	disp, err := delivery.New(delivery.Options{Outbox: s, Notifiers: ns, Clock: clock, MaxAttempts: 3,
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Second, time.Minute, nil) }})
 	if err != nil {
 		t.Fatal(err)
@@ -196,14 +210,18 @@ func newRig(t testing.TB, s *store.Store, clock *poller.ManualClock, ro rigOptio
 		pol = *ro.policy
 	}
 	sc := &kwScorer{}
+	var scorer poller.Scorer = sc
+	if ro.scorer != nil {
+		scorer = ro.scorer
+	}
 	if ro.fetchTimeout == 0 {
 		ro.fetchTimeout = 10 * time.Second
 	}
 	p, err := poller.New(poller.Options{
-		Store: s, Scorer: sc, Reviewer: ro.reviewer, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake, Clock: clock, Workers: 4,
-		MaxReportAge: ro.maxReportAge,
-		Fetcher:      &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
-		Backoff:      func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
+		Store: s, Scorer: scorer, Reviewer: ro.reviewer, Summarizer: ro.summarizer, Policy: pol, Notifiers: disp.Names(), Wake: disp.Wake,
+		Clock: clock, Workers: 4, MaxReportAge: ro.maxReportAge,
+		Fetcher: &poller.Sources{Feed: feed.NewFetcher(feed.Options{Timeout: ro.fetchTimeout, Now: clock.Now}), Now: clock.Now},
+		Backoff: func(n int) time.Duration { return feed.Backoff(n, time.Minute, time.Hour, nil) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,16 +8,15 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 )
 
-// Metrics are the poller's and dispatcher's Prometheus collectors. A nil
-// *Metrics records nothing.
+// Metrics are the poller's Prometheus collectors. A nil *Metrics records
+// nothing.
 type Metrics struct {
 	pollDuration prometheus.Histogram
-	tickDuration prometheus.Histogram
+	lagSeconds   prometheus.Histogram
 	fetchErrors  *prometheus.CounterVec
 	reports      prometheus.Counter
 	alerts       *prometheus.CounterVec
-	deliveries   *prometheus.CounterVec
-	outbox       *prometheus.GaugeVec
+	dropped      prometheus.Counter
 }
 
 // NewMetrics creates the collectors and registers them on reg (a registry
@@ -26,20 +25,19 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		pollDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_poll_duration_seconds",
 			Help: "Time to fetch one source.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
-		tickDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_tick_duration_seconds",
-			Help: "Time of one poll cycle over all due sources.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
+		lagSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_poll_lag_seconds",
+			Help:    "How long after it was due a source's poll started (all workers busy shows here).",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_fetch_errors_total",
 			Help: "Failed polls by source and error kind."}, []string{"source", "kind"}),
 		reports: prometheus.NewCounter(prometheus.CounterOpts{Name: "tocsin_reports_scored_total",
 			Help: "New or changed reports scored."}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alerts_total",
-			Help: "Incident events recorded, by severity and kind."}, []string{"severity", "kind"}),
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_deliveries_total",
-			Help: "Outbox delivery attempts by notifier and result."}, []string{"notifier", "result"}),
-		outbox: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
-			Help: "Outbox rows by state."}, []string{"state"}),
+			Help: "Incident events recorded, by severity, kind and whether quiet."}, []string{"severity", "kind", "quiet"}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "tocsin_summaries_dropped_total",
+			Help: "Model summaries not attempted because the queue was full (the extractive one stood)."}),
 	}
-	for _, c := range []prometheus.Collector{m.pollDuration, m.tickDuration, m.fetchErrors, m.reports, m.alerts, m.deliveries, m.outbox} {
+	for _, c := range []prometheus.Collector{m.pollDuration, m.lagSeconds, m.fetchErrors, m.reports, m.alerts, m.dropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -53,9 +51,9 @@ func (m *Metrics) poll(d time.Duration) {
 	}
 }
 
-func (m *Metrics) tick(d time.Duration) {
+func (m *Metrics) lag(d time.Duration) {
 	if m != nil {
-		m.tickDuration.Observe(d.Seconds())
+		m.lagSeconds.Observe(max(d, 0).Seconds())
 	}
 }
 
@@ -73,20 +71,16 @@ func (m *Metrics) scored(n int) {
 
 func (m *Metrics) alert(a alerts.Alert) {
 	if m != nil {
-		m.alerts.WithLabelValues(a.Incident.Severity.String(), string(a.Kind)).Inc()
-	}
-}
-
-func (m *Metrics) delivery(notifier, result string) {
-	if m != nil {
-		m.deliveries.WithLabelValues(notifier, result).Inc()
-	}
-}
-
-func (m *Metrics) outboxDepth(depth map[string]int) {
-	if m != nil {
-		for st, n := range depth {
-			m.outbox.WithLabelValues(st).Set(float64(n))
+		quiet := "false"
+		if a.Quiet {
+			quiet = "true"
 		}
+		m.alerts.WithLabelValues(a.Incident.Severity.String(), string(a.Kind), quiet).Inc()
+	}
+}
+
+func (m *Metrics) summaryDropped() {
+	if m != nil {
+		m.dropped.Inc()
 	}
 }

@@ -1,7 +1,12 @@
-// Package poller is tocsin's engine room: a cron tick selects the sources
-// that are due, a bounded pool fetches them, new and changed reports are
-// scored, incidents are decided and their events recorded in the outbox in
-// the same transaction; a Dispatcher then delivers the outbox to notifiers.
+// Package poller is tocsin's engine room: each source is fetched when it is
+// due, by a bounded pool, without waiting for any other source; new and
+// changed reports are scored, the incident plan (alerts.PlanReports) is
+// computed and stored with its events in the outbox in one transaction. The
+// delivery stage (package delivery) then sends the outbox.
+//
+// An alert is recorded and sent with its extractive summary at once; a
+// model's summary, when one is configured and answers within its budget,
+// follows as a quiet "summarized" event (enrich.go).
 //
 // Time comes from an injected Clock so that tests drive polling, backoff,
 // backlog and quiet-expiry without sleeping.
@@ -29,12 +34,14 @@ type Scorer interface {
 	Version() string
 }
 
-// Summarizer writes the summary of an alerting report. It is called in the
-// fetching worker, before the commit lock, with an incident built from the
-// report's own verdict, so that a slow model never holds up other workers'
-// commits. Without one, the summary is the first evidence sentence.
+// Summarizer writes incident summaries in two speeds. Extract is the
+// extractive summary an alert is recorded and sent with: no model, no I/O,
+// called in the fetching worker. Summarize asks a model within its own
+// budget, after the alert went out; ok is false when no model text came
+// (no model, a failure, the budget ran out), and the extractive one stands.
 type Summarizer interface {
-	Summarize(ctx context.Context, inc alerts.Incident, r report.Report) string
+	Extract(inc alerts.Incident, r report.Report) string
+	Summarize(ctx context.Context, inc alerts.Incident, r report.Report) (text string, ok bool)
 }
 
 // Reviewer may revise a verdict before it is stored, for example with a
@@ -45,14 +52,39 @@ type Reviewer interface {
 	Review(ctx context.Context, r report.Report, res rules.Result) rules.Result
 }
 
-// Store is what the poller needs from the store.
-type Store interface {
-	DueSources(ctx context.Context, now time.Time, limit int) ([]store.Source, error)
+// SourceClaims is how the scheduler takes due sources (store.ClaimSources).
+type SourceClaims interface {
+	ClaimSources(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Source, error)
+	ReleaseSource(ctx context.Context, id string) error
+	NextCheck(ctx context.Context) (time.Time, error)
+}
+
+// FetchRecorder records a poll that brought nothing to commit (a failure).
+type FetchRecorder interface {
 	RecordFetch(ctx context.Context, id string, o store.FetchOutcome) error
+}
+
+// Ledger is what the incident decisions read and write.
+type Ledger interface {
+	// Known returns the stored content hash of each known identity.
 	Known(ctx context.Context, identities []string) (map[string]string, error)
+	// Apply stores a batch in one transaction.
+	Apply(ctx context.Context, b store.Batch) error
+}
+
+// IncidentState is the incident state a plan starts from.
+type IncidentState interface {
 	OpenIncidents(ctx context.Context) ([]alerts.Incident, error)
 	ActiveSilences(ctx context.Context, now time.Time) ([]alerts.Silence, error)
-	Apply(ctx context.Context, b store.Batch) error
+	FindIncident(ctx context.Context, id string) (alerts.Incident, bool, error)
+}
+
+// Store is what the poller needs from the store.
+type Store interface {
+	SourceClaims
+	FetchRecorder
+	Ledger
+	IncidentState
 }
 
 // Options configure a Poller. Store, Fetcher and Scorer are required.
@@ -60,44 +92,59 @@ type Options struct {
 	Store   Store
 	Fetcher Fetcher
 	Scorer  Scorer
-	// Summarizer is optional (see Summarizer).
+	// Summarizer is optional: without one the summary is the first
+	// evidence sentence and nothing follows.
 	Summarizer Summarizer
 	// Reviewer is optional (see Reviewer).
 	Reviewer Reviewer
 	Policy   alerts.Policy
 	// Notifiers names the notifiers each event is recorded for.
 	Notifiers []string
-	// Wake is called after a commit recorded events (Dispatcher.Wake).
+	// Wake is called after a commit recorded events (the delivery stage's
+	// Wake).
 	Wake func()
-	// Workers bounds concurrent fetches (default 8).
+	// Workers bounds concurrent polls (default 8).
 	Workers int
-	// MaxDue bounds the sources taken per tick (default 10000).
+	// MaxDue bounds the sources Tick takes at once (default 10000).
 	MaxDue int
 	// DefaultInterval applies to sources stored without one (default 5m).
 	DefaultInterval time.Duration
-	// BacklogAge: on a source's first poll, items published longer ago than
-	// this are stored and scored but raise no alert (default 24h).
+	// BacklogAge: on a source's first poll, items published longer ago
+	// than this, and items with no date at all, are stored and scored but
+	// raise no alert (default 24h). Sources with AlertBacklog are exempt.
 	BacklogAge time.Duration
 	// MaxReportAge: items published longer ago than this never alert, on
 	// any poll: the store keeps nothing older (store.retention), so an old
 	// item a feed still carries after its record was pruned is no news.
 	// Zero turns the check off.
 	MaxReportAge time.Duration
+	// Lease is how long a claimed source stays claimed (default 5m); it
+	// must exceed the longest fetch, which the fetcher's timeout bounds.
+	Lease time.Duration
 	// Backoff gives the delay after n consecutive failures (feed.Backoff).
 	Backoff func(streak int) time.Duration
-	Clock   Clock
-	Logger  *slog.Logger
-	Metrics *Metrics
+	// EnrichWorkers bounds concurrent model summaries (default 2), and
+	// EnrichQueue the summaries waiting (default 256; beyond it, alerts
+	// keep their extractive summary).
+	EnrichWorkers int
+	EnrichQueue   int
+	Clock         Clock
+	Logger        *slog.Logger
+	Metrics       *Metrics
 }
 
 // Poller polls sources and turns new reports into recorded events.
 type Poller struct {
-	o      Options
-	log    *slog.Logger
-	tickMu sync.Mutex
-	// commitMu serialises decide+commit: incident decisions read the open
+	o   Options
+	log *slog.Logger
+	// commitMu serialises plan+commit: incident decisions read the open
 	// incidents and must see every earlier commit.
 	commitMu sync.Mutex
+	tickMu   sync.Mutex
+	// kick wakes the scheduler (a cron tick, a source that became due).
+	kick chan struct{}
+	// enrich holds the events waiting for a model summary.
+	enrich chan enrichJob
 }
 
 // New checks o and returns a Poller.
@@ -105,21 +152,26 @@ func New(o Options) (*Poller, error) {
 	if o.Store == nil || o.Fetcher == nil || o.Scorer == nil {
 		return nil, errors.New("poller: Store, Fetcher and Scorer are required")
 	}
-	if o.Workers <= 0 {
-		o.Workers = 8
-	}
-	if o.MaxDue <= 0 {
-		o.MaxDue = 10000
-	}
-	if o.DefaultInterval <= 0 {
-		o.DefaultInterval = 5 * time.Minute
-	}
-	if o.BacklogAge <= 0 {
-		o.BacklogAge = 24 * time.Hour
-	}
 	if o.Backoff == nil {
 		return nil, errors.New("poller: Backoff is required (feed.Backoff)")
 	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Workers, 8)
+	def(&o.MaxDue, 10000)
+	def(&o.EnrichWorkers, 2)
+	def(&o.EnrichQueue, 256)
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur(&o.DefaultInterval, 5*time.Minute)
+	defDur(&o.BacklogAge, 24*time.Hour)
+	defDur(&o.Lease, 5*time.Minute)
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
 	}
@@ -129,7 +181,8 @@ func New(o Options) (*Poller, error) {
 	if o.Wake == nil {
 		o.Wake = func() {}
 	}
-	return &Poller{o: o, log: o.Logger.With("component", "poller")}, nil
+	return &Poller{o: o, log: o.Logger.With("component", "poller"), kick: make(chan struct{}, 1),
+		enrich: make(chan enrichJob, o.EnrichQueue)}, nil
 }
 
 // TickStats summarises one tick.
@@ -142,24 +195,23 @@ type TickStats struct {
 	Skipped  bool
 }
 
-// Tick runs one cycle: expire quiet incidents, then poll every due source
-// with at most Workers fetches at a time, and wait for all of them. A tick
-// that starts while another runs is skipped. Fetch failures are recorded on
-// their source, not returned; the error is for store failures.
+// Tick runs one whole cycle and waits for it: expire quiet incidents, then
+// claim every due source and poll them with at most Workers at a time. It is
+// `tocsin once` and the tests' step; the service runs Run instead, where no
+// source ever waits for another. Fetch failures are recorded on their
+// source, not returned; the error is for store failures.
 func (p *Poller) Tick(ctx context.Context) (TickStats, error) {
 	if !p.tickMu.TryLock() {
 		return TickStats{Skipped: true}, nil
 	}
 	defer p.tickMu.Unlock()
-	start := time.Now()
-	now := p.o.Clock.Now()
 	var st TickStats
-	n, err := p.expire(ctx, now)
+	n, err := p.expire(ctx, p.o.Clock.Now())
 	st.Resolved = n
 	if err != nil {
 		return st, err
 	}
-	due, err := p.o.Store.DueSources(ctx, now, p.o.MaxDue)
+	due, err := p.o.Store.ClaimSources(ctx, p.o.Clock.Now(), p.o.MaxDue, p.o.Lease)
 	if err != nil {
 		return st, fmt.Errorf("tick: %w", err)
 	}
@@ -169,11 +221,12 @@ func (p *Poller) Tick(ctx context.Context) (TickStats, error) {
 		sem   = make(chan struct{}, p.o.Workers)
 		first error
 	)
-	for _, src := range due {
+	for i, src := range due {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
+			p.releaseAll(ctx, due[i:])
 			return st, ctx.Err()
 		}
 		wg.Add(1)
@@ -195,17 +248,14 @@ func (p *Poller) Tick(ctx context.Context) (TickStats, error) {
 		}(src)
 	}
 	wg.Wait()
-	p.o.Metrics.tick(time.Since(start))
-	if st.Sources > 0 {
-		p.log.Debug("tick", "sources", st.Sources, "failed", st.Failed, "scored", st.Scored, "events", st.Events,
-			"duration", time.Since(start))
-	}
 	return st, first
 }
 
-// Run drives Tick from cron with the given seconds-precision spec (e.g.
-// "@every 1s" or "*/5 * * * * *") until ctx ends, then waits for the running
-// tick. The first tick runs at once.
+// Run polls until ctx ends: the scheduler starts each source when it is
+// due, the cron tick with the given seconds-precision spec (e.g. "@every
+// 1s") resolves quiet incidents and wakes the scheduler, and the enrichment
+// workers write model summaries. It returns when all of them have stopped;
+// polls in flight are cut by ctx and their sources released.
 func (p *Poller) Run(ctx context.Context, spec string) error {
 	cl := cronLogger{p.log}
 	c := cron.New(cron.WithSeconds(), cron.WithLogger(cl),
@@ -214,20 +264,33 @@ func (p *Poller) Run(ctx context.Context, spec string) error {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := p.Tick(ctx); err != nil && ctx.Err() == nil {
-			p.log.Error("tick failed", "error", err)
+		if _, err := p.expire(ctx, p.o.Clock.Now()); err != nil && ctx.Err() == nil {
+			p.log.Error("quiet-expiry sweep failed", "error", err)
 		}
+		p.Kick()
 	}
 	if _, err := c.AddFunc(spec, job); err != nil {
 		return fmt.Errorf("poller schedule %q: %w", spec, err)
 	}
-	// The first tick runs now, so a fresh start alerts within seconds; Tick
-	// itself refuses to overlap with a cron-started one.
-	cron.NewChain(cron.Recover(cl)).Then(cron.FuncJob(job)).Run()
+	var wg sync.WaitGroup
+	wg.Add(1 + p.o.EnrichWorkers)
+	go func() { defer wg.Done(); p.schedule(ctx) }()
+	for range p.o.EnrichWorkers {
+		go func() { defer wg.Done(); p.enrichLoop(ctx) }()
+	}
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()
+	wg.Wait()
 	return nil
+}
+
+// Kick makes the scheduler look for due sources now. It never blocks.
+func (p *Poller) Kick() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
 }
 
 // cronLogger adapts slog to cron's logger.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
@@ -19,8 +20,9 @@ type pollStats struct {
 	failed         bool
 }
 
-// poll fetches one source and commits what it brought. A fetch cancelled by
-// shutdown records nothing: the source stays due and is polled next start.
+// poll fetches one claimed source and commits what it brought; recording
+// the outcome ends the claim. A fetch cut by shutdown records nothing and
+// releases the claim: the source is due again at next start.
 func (p *Poller) poll(ctx context.Context, src store.Source) (pollStats, error) {
 	start := time.Now()
 	f, err := p.o.Fetcher.Fetch(ctx, src)
@@ -31,6 +33,7 @@ func (p *Poller) poll(ctx context.Context, src store.Source) (pollStats, error) 
 	}
 	if err != nil {
 		if ctx.Err() != nil {
+			p.releaseAll(ctx, []store.Source{src})
 			return pollStats{}, nil
 		}
 		wait := max(interval, p.o.Backoff(src.ErrorStreak+1))
@@ -64,14 +67,16 @@ func (p *Poller) poll(ctx context.Context, src store.Source) (pollStats, error) 
 			out.State = src.State
 		}
 	}
-	st, err := p.process(ctx, src.ID, src.FirstPoll(), f.Reports, out)
+	in := batchSource{id: src.ID, holdBacklog: src.FirstPoll() && !src.AlertBacklog}
+	st, err := p.process(ctx, in, f.Reports, out)
 	if err != nil {
-		// The batch did not commit: back off so a broken store is not
-		// hammered every tick, and keep the old validators so that the
-		// items are fetched again.
 		if ctx.Err() != nil {
+			p.releaseAll(ctx, []store.Source{src})
 			return st, nil
 		}
+		// The batch did not commit: back off so a broken store is not
+		// hammered, and keep the old validators so that the items are
+		// fetched again.
 		fail := store.FetchOutcome{CheckedAt: now, NextCheckAt: now.Add(max(interval, p.o.Backoff(src.ErrorStreak+1))), Err: err.Error()}
 		if rerr := p.o.Store.RecordFetch(ctx, src.ID, fail); rerr != nil {
 			p.log.Error("record failure", "source", src.ID, "error", rerr)
@@ -89,25 +94,83 @@ func (p *Poller) Ingest(ctx context.Context, source string, rs []report.Report) 
 			rs[i].Source = source
 		}
 	}
-	_, err := p.process(ctx, source, false, rs, nil)
+	_, err := p.process(ctx, batchSource{id: source}, rs, nil)
 	return err
+}
+
+// batchSource is where a batch of reports came from.
+type batchSource struct {
+	id string
+	// holdBacklog: the source's first poll, and its backlog is not to
+	// alert (see Options.BacklogAge).
+	holdBacklog bool
 }
 
 type scored struct {
 	r    report.Report
 	hash string
 	st   store.Scored
-	// summary is written before the commit lock for alerting reports, so a
-	// model call never holds up other workers' commits.
+	// summary is the extractive summary of an alerting report, written
+	// before the commit lock.
 	summary string
 }
 
-// process stores and scores the new and changed reports of one poll, decides
+// process stores and scores the new and changed reports of one poll, plans
 // their incidents and records events, all in one transaction together with
-// the poll outcome.
-func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs []report.Report, out *store.FetchOutcome) (pollStats, error) {
+// the poll outcome. Scoring and summaries happen before the commit lock;
+// under it only the plan (pure) and the commit.
+func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Report, out *store.FetchOutcome) (pollStats, error) {
 	now := p.o.Clock.Now()
-	// Dedupe within the poll by identity; a later item wins.
+	cands, err := p.fresh(ctx, p.dedupe(src.id, rs, now))
+	if err != nil {
+		return pollStats{}, err
+	}
+	p.score(ctx, cands, now)
+
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	// Another worker may have stored the same story (one URL in two feeds)
+	// since fresh() looked: check again under the lock.
+	if cands, err = p.unknown(ctx, cands); err != nil {
+		return pollStats{}, err
+	}
+	b := store.Batch{Notifiers: p.o.Notifiers, Source: src.id, Outcome: out}
+	if len(cands) == 0 {
+		if out == nil {
+			return pollStats{}, nil
+		}
+		return pollStats{}, p.o.Store.Apply(ctx, b)
+	}
+	open, err := p.o.Store.OpenIncidents(ctx)
+	if err != nil {
+		return pollStats{}, err
+	}
+	silences, err := p.o.Store.ActiveSilences(ctx, now)
+	if err != nil {
+		return pollStats{}, err
+	}
+	in := make([]alerts.Input, len(cands))
+	for i, c := range cands {
+		b.Scored = append(b.Scored, c.st)
+		r := c.r
+		backlog := src.holdBacklog && (r.Published.IsZero() || now.Sub(r.Published) > p.o.BacklogAge)
+		tooOld := p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge
+		in[i] = alerts.Input{Report: r, Result: c.st.Result, Summary: c.summary, Backlog: backlog, TooOld: tooOld}
+	}
+	plan := alerts.PlanReports(open, in, silences, p.o.Policy, now)
+	p.logSteps(src.id, plan.Steps)
+	b.Incidents, b.Links, b.Alerts = plan.Incidents, plan.Links, plan.Alerts
+	if err := p.o.Store.Apply(ctx, b); err != nil {
+		return pollStats{}, err
+	}
+	p.recorded(plan.Alerts)
+	p.o.Metrics.scored(len(b.Scored))
+	return pollStats{scored: len(b.Scored), events: len(b.Alerts)}, nil
+}
+
+// dedupe keeps one report per identity within a poll (a later item wins)
+// and fills in source and fetch time.
+func (p *Poller) dedupe(source string, rs []report.Report, now time.Time) []report.Report {
 	byID := make(map[string]int, len(rs))
 	uniq := make([]report.Report, 0, len(rs))
 	for _, r := range rs {
@@ -125,123 +188,73 @@ func (p *Poller) process(ctx context.Context, source string, firstPoll bool, rs 
 		byID[id] = len(uniq)
 		uniq = append(uniq, r)
 	}
-	cands, err := p.fresh(ctx, uniq)
-	if err != nil {
-		return pollStats{}, err
-	}
-	// Scoring is pure CPU work: done here, in the worker, outside the lock.
-	for i := range cands {
-		res := p.o.Scorer.Score(cands[i].r)
-		if p.o.Reviewer != nil {
-			res = p.o.Reviewer.Review(ctx, cands[i].r, res)
-		}
-		cands[i].st = store.Scored{Report: cands[i].r, Result: res, ScoredAt: now}
-		if res.Alert && p.o.Summarizer != nil {
-			pre := alerts.Incident{Title: cands[i].r.Title, Location: res.Location, Categories: res.Categories,
-				Severity: res.Severity, Evidence: res.Evidence}
-			cands[i].summary = strings.TrimSpace(p.o.Summarizer.Summarize(ctx, pre, cands[i].r))
-		}
-	}
+	return uniq
+}
 
-	p.commitMu.Lock()
-	defer p.commitMu.Unlock()
-	// Another worker may have stored the same story (one URL in two feeds)
-	// since fresh() looked: check again under the lock.
-	if len(cands) > 0 {
-		ids := make([]string, len(cands))
-		for i, c := range cands {
-			ids[i] = c.r.Identity()
-		}
-		known, err := p.o.Store.Known(ctx, ids)
-		if err != nil {
-			return pollStats{}, err
-		}
-		kept := cands[:0]
-		for _, c := range cands {
-			if h, ok := known[c.r.Identity()]; !ok || h != c.hash {
-				kept = append(kept, c)
-			}
-		}
-		cands = kept
+// reviewConcurrency bounds the second opinions asked at once for one batch:
+// each is bounded by the reviewer's own budget, so a batch waits about one
+// budget for a slow model, not one per report.
+const reviewConcurrency = 8
+
+// score scores the candidates (pure CPU work, in the worker, outside the
+// lock), has the reviewer look at them side by side, and writes the
+// extractive summary of the alerting ones: no model is asked for a summary
+// here, so nothing waits for one.
+func (p *Poller) score(ctx context.Context, cands []scored, now time.Time) {
+	res := make([]rules.Result, len(cands))
+	for i := range cands {
+		res[i] = p.o.Scorer.Score(cands[i].r)
 	}
-	b := store.Batch{Notifiers: p.o.Notifiers, Source: source, Outcome: out}
+	if p.o.Reviewer != nil {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, reviewConcurrency)
+		for i := range cands {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				res[i] = p.o.Reviewer.Review(ctx, cands[i].r, res[i])
+			}()
+		}
+		wg.Wait()
+	}
+	for i := range cands {
+		c := &cands[i]
+		c.st = store.Scored{Report: c.r, Result: res[i], ScoredAt: now}
+		if res[i].Alert && p.o.Summarizer != nil {
+			c.summary = strings.TrimSpace(p.o.Summarizer.Extract(preIncident(c.r, res[i]), c.r))
+		}
+	}
+}
+
+// preIncident is the incident a report would open on its own: what its
+// summary is written from.
+func preIncident(r report.Report, res rules.Result) alerts.Incident {
+	return alerts.Incident{Title: r.Title, Location: res.Location, Categories: res.Categories,
+		Severity: res.Severity, Evidence: res.Evidence}
+}
+
+// unknown drops the candidates whose identity and content are stored by now.
+func (p *Poller) unknown(ctx context.Context, cands []scored) ([]scored, error) {
 	if len(cands) == 0 {
-		if out == nil {
-			return pollStats{}, nil
-		}
-		return pollStats{}, p.o.Store.Apply(ctx, b)
+		return cands, nil
 	}
-	open, err := p.o.Store.OpenIncidents(ctx)
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.r.Identity()
+	}
+	known, err := p.o.Store.Known(ctx, ids)
 	if err != nil {
-		return pollStats{}, err
+		return nil, err
 	}
-	silences, err := p.o.Store.ActiveSilences(ctx, now)
-	if err != nil {
-		return pollStats{}, err
-	}
-	changed := map[string]int{} // incident id -> index in b.Incidents
+	kept := cands[:0]
 	for _, c := range cands {
-		b.Scored = append(b.Scored, c.st)
-		r, res := c.r, c.st.Result
-		if firstPoll && !r.Published.IsZero() && now.Sub(r.Published) > p.o.BacklogAge {
-			if res.Alert {
-				p.log.Info("backlog item not alerted", "source", source, "identity", r.Identity(),
-					"published", r.Published, "reason", alerts.ReasonBacklog.String())
-			}
-			continue
+		if h, ok := known[c.r.Identity()]; !ok || h != c.hash {
+			kept = append(kept, c)
 		}
-		if p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge {
-			if res.Alert {
-				p.log.Info("item older than the store's retention not alerted", "source", source, "identity", r.Identity(),
-					"published", r.Published)
-			}
-			continue
-		}
-		prev := alerts.Match(open, res, r, now, p.o.Policy)
-		d, reason := alerts.Decide(prev, res, r, now, p.o.Policy)
-		if d.Action == alerts.Ignore {
-			continue
-		}
-		if d.Emit != "" {
-			probe := alerts.Alert{Incident: d.Incident, Result: res}
-			if sl, ok := alerts.Silenced(silences, probe, now); ok {
-				p.log.Info("event silenced", "incident", d.Incident.ID, "kind", d.Emit, "silence", sl.ID,
-					"silence_kind", sl.Kind, "author", sl.Author)
-				d = d.Silence()
-				reason = alerts.ReasonSilenced
-			}
-		}
-		inc := d.Incident
-		if d.Emit != "" {
-			inc.Summary = c.summary
-			if inc.Summary == "" {
-				inc.Summary = EvidenceSummary(inc) // no summarizer: cheap, no I/O
-			}
-			d.Incident = inc
-			var a alerts.Alert
-			a, inc = d.Alert(res, r, reason, now)
-			b.Alerts = append(b.Alerts, a)
-			p.o.Metrics.alert(a)
-		}
-		p.log.Info("incident decision", "incident", inc.ID, "action", d.Action.String(), "event", string(d.Emit),
-			"reason", reason.String(), "severity", inc.Severity.String(), "location", inc.Location, "identity", r.Identity())
-		if i, ok := changed[inc.ID]; ok {
-			b.Incidents[i] = inc
-		} else {
-			changed[inc.ID] = len(b.Incidents)
-			b.Incidents = append(b.Incidents, inc)
-		}
-		b.Links = append(b.Links, store.Link{IncidentID: inc.ID, Identity: r.Identity()})
-		open = replaceIncident(open, inc)
 	}
-	if err := p.o.Store.Apply(ctx, b); err != nil {
-		return pollStats{}, err
-	}
-	p.o.Metrics.scored(len(b.Scored))
-	if len(b.Alerts) > 0 {
-		p.o.Wake()
-	}
-	return pollStats{scored: len(b.Scored), events: len(b.Alerts)}, nil
+	return kept, nil
 }
 
 // fresh returns the reports that are new or whose content changed.
@@ -268,29 +281,44 @@ func (p *Poller) fresh(ctx context.Context, rs []report.Report) ([]scored, error
 	return out, nil
 }
 
-// EvidenceSummary is the summary when no summarizer is configured: the first
-// evidence sentence, which is by construction a sentence of a report.
-func EvidenceSummary(inc alerts.Incident) string {
-	if len(inc.Evidence) > 0 {
-		return report.TruncateBytes(strings.TrimSpace(inc.Evidence[0].Sentence), 1000)
+// recorded runs after a commit: metrics, a wake for the delivery stage, and
+// the events whose summary a model may improve go to the enrichment queue.
+func (p *Poller) recorded(events []alerts.Alert) {
+	if len(events) == 0 {
+		return
 	}
-	return inc.Title
-}
-
-func replaceIncident(open []alerts.Incident, inc alerts.Incident) []alerts.Incident {
-	for i := range open {
-		if open[i].ID == inc.ID {
-			if !inc.Open() {
-				return append(open[:i:i], open[i+1:]...)
-			}
-			open[i] = inc
-			return open
+	for _, a := range events {
+		p.o.Metrics.alert(a)
+	}
+	p.o.Wake()
+	if p.o.Summarizer == nil {
+		return
+	}
+	for _, a := range events {
+		if alerts.WantsSummary(a) {
+			p.queueSummary(a)
 		}
 	}
-	if inc.Open() {
-		open = append(open, inc)
+}
+
+func (p *Poller) logSteps(source string, steps []alerts.Step) {
+	for _, s := range steps {
+		switch s.Reason {
+		case alerts.ReasonBacklog:
+			p.log.Info("backlog item not alerted", "source", source, "identity", s.Identity, "reason", s.Reason.String())
+			continue
+		case alerts.ReasonTooOld:
+			p.log.Info("item older than the store's retention not alerted", "source", source, "identity", s.Identity,
+				"reason", s.Reason.String())
+			continue
+		}
+		args := []any{"incident", s.IncidentID, "action", s.Action.String(), "event", string(s.Emit), "quiet", s.Quiet,
+			"reason", s.Reason.String(), "severity", s.Severity.String(), "location", s.Location, "identity", s.Identity}
+		if s.Silence != nil {
+			args = append(args, "silence", s.Silence.ID, "silence_kind", s.Silence.Kind, "author", s.Silence.Author)
+		}
+		p.log.Info("incident decision", args...)
 	}
-	return open
 }
 
 // expire resolves incidents that have been quiet for Policy.QuietAfter.
@@ -304,33 +332,16 @@ func (p *Poller) expire(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
-	var b store.Batch
-	b.Notifiers = p.o.Notifiers
-	for _, inc := range open {
-		d, reason := alerts.Expire(inc, now, p.o.Policy)
-		if d.Action != alerts.Close {
-			continue
-		}
-		next := d.Incident
-		if d.Emit != "" {
-			var a alerts.Alert
-			a, next = d.Alert(latestResult(inc), report.Report{}, reason, now)
-			b.Alerts = append(b.Alerts, a)
-			p.o.Metrics.alert(a)
-		}
-		p.log.Info("incident decision", "incident", inc.ID, "action", d.Action.String(), "event", string(d.Emit), "reason", reason.String())
-		b.Incidents = append(b.Incidents, next)
-	}
-	if len(b.Incidents) == 0 {
+	plan := alerts.PlanExpiry(open, p.o.Policy, now)
+	if plan.Empty() {
 		return 0, nil
 	}
-	if err := p.o.Store.Apply(ctx, b); err != nil {
+	p.logSteps("", plan.Steps)
+	if err := p.o.Store.Apply(ctx, store.Batch{Incidents: plan.Incidents, Alerts: plan.Alerts, Notifiers: p.o.Notifiers}); err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
-	if len(b.Alerts) > 0 {
-		p.o.Wake()
-	}
-	return len(b.Incidents), nil
+	p.recorded(plan.Alerts)
+	return len(plan.Incidents), nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -338,11 +349,4 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// latestResult restates an incident as a verdict, for events that no report
-// caused (quiet expiry).
-func latestResult(inc alerts.Incident) rules.Result {
-	return rules.Result{Alert: false, Severity: inc.Severity, Categories: inc.Categories, Location: inc.Location,
-		Contested: inc.Contested, Evidence: inc.Evidence}
 }

@@ -15,6 +15,9 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
 
+// lockRows makes a claim skip the rows another transaction is claiming.
+func (postgresDialect) lockRows() string { return " FOR UPDATE SKIP LOCKED" }
+
 func (postgresDialect) open(ctx context.Context, dsn string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -47,3 +47,7 @@ func (sqliteDialect) open(ctx context.Context, dsn string) (*sql.DB, error) {
 }
 
 func (sqliteDialect) rebind(q string) string { return q }
+
+// lockRows is empty: an IMMEDIATE transaction already holds SQLite's one
+// write lock, so claims are serialised.
+func (sqliteDialect) lockRows() string { return "" }

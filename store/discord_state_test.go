@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/store/storetest"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 func TestSubscriptions(t *testing.T) {
@@ -21,7 +22,7 @@ func TestSubscriptions(t *testing.T) {
 		if got, err := s.Subscriptions(ctx); err != nil || len(got) != 0 {
 			t.Fatalf("empty store: Subscriptions = %v, %v", got, err)
 		}
-		a := store.Subscription{ChannelID: "100000000000000001", Categories: []string{"armed-conflict"},
+		a := store.Subscription{ChannelID: "100000000000000001", Categories: []vocab.Category{vocab.Threat, "shelling"},
 			Places: []string{"Odesa, Ukraine", "Syria"}, MinSeverity: rules.SevHigh,
 			MentionRoles: map[rules.Severity][]string{rules.SevCritical: {"200000000000000001"}}, Author: "u1", UpdatedAt: t0}
 		b := store.Subscription{ChannelID: "100000000000000002", MinSeverity: rules.SevLow, UpdatedAt: t0.Add(time.Minute)}
@@ -189,9 +190,10 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range []string{`DROP TABLE subscriptions`, `DROP TABLE acks`, `DROP TABLE feedback`,
-		// undo migration 3 too
+		// undo migrations 3 and 4 too
 		`DROP INDEX reports_updated`, `DROP INDEX incident_reports_identity`, `ALTER TABLE sources DROP COLUMN labels`,
-		`DELETE FROM schema_migrations WHERE version > 1`} {
+		`ALTER TABLE sources DROP COLUMN lease_until`, `ALTER TABLE sources DROP COLUMN alert_backlog`,
+		`ALTER TABLE outbox DROP COLUMN lease_until`, `DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := db.ExecContext(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st, err)
 		}
@@ -202,7 +204,7 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 		t.Fatalf("upgrade from version 1: %v", err)
 	}
 	defer s2.Close()
-	if v, err := s2.SchemaVersion(ctx); err != nil || v < 2 {
+	if v, err := s2.SchemaVersion(ctx); err != nil || v < 4 {
 		t.Fatalf("SchemaVersion after upgrade = %d, %v", v, err)
 	}
 	if err := s2.PutSubscription(ctx, store.Subscription{ChannelID: "c"}); err != nil {
@@ -210,6 +212,9 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 	}
 	if got, err := s2.Acks(ctx, "i"); err != nil || len(got) != 0 {
 		t.Errorf("acks after upgrade = %v, %v; want a fresh empty table", got, err)
+	}
+	if _, err := s2.ClaimSources(ctx, time.Now(), 1, time.Minute); err != nil {
+		t.Errorf("source claims after upgrade: %v", err)
 	}
 }
 

@@ -158,6 +158,14 @@ var migrations = []migration{
 		`CREATE INDEX reports_updated ON reports (updated_at)`,
 		`CREATE INDEX incident_reports_identity ON incident_reports (identity)`,
 	}},
+	{4, "claims of sources and outbox rows, backlog policy per source", []string{
+		// A claim is a lease: whoever claims a row owns it until lease_until
+		// (or until it records the outcome, which clears the lease). A crash
+		// leaves a lease that simply runs out.
+		`ALTER TABLE sources ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE sources ADD COLUMN alert_backlog INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE outbox ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0`,
+	}},
 }
 
 const (

@@ -53,3 +53,15 @@ func (s *Store) Meta(ctx context.Context, name string) (value string, at time.Ti
 	}
 	return value, fromMS(t), true, nil
 }
+
+// MetaHeartbeat is the meta row that Probe writes.
+const MetaHeartbeat = "heartbeat"
+
+// Probe writes a heartbeat row: readiness means the store takes writes, not
+// only that it answers (a read-only or locked database pings fine).
+func (s *Store) Probe(ctx context.Context, at time.Time) error {
+	if err := s.SetMeta(ctx, MetaHeartbeat, at.UTC().Format(time.RFC3339Nano), at); err != nil {
+		return fmt.Errorf("store write probe: %w", err)
+	}
+	return nil
+}

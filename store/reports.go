@@ -20,10 +20,7 @@ type Scored struct {
 }
 
 // Link ties a report to the incident it joined.
-type Link struct {
-	IncidentID string
-	Identity   string
-}
+type Link = alerts.Link
 
 // Batch is everything one processed fetch changes. Apply writes it in one
 // transaction, so an alert is in the outbox exactly when the incident change

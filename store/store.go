@@ -9,7 +9,10 @@
 // dialect_sqlite.go and dialect_postgres.go.
 //
 // The store is designed for one writer process (the poller serialises its
-// commits); readers such as `tocsin status` may run alongside it.
+// incident commits); readers such as `tocsin status` may run alongside it.
+// Sources and outbox rows are taken by leased claims (ClaimSources,
+// ClaimOutbox; FOR UPDATE SKIP LOCKED on PostgreSQL), so concurrent claimers
+// never poll one source or send one row twice at once.
 package store
 
 import (
@@ -42,6 +45,9 @@ type dialect interface {
 	open(ctx context.Context, dsn string) (*sql.DB, error)
 	// rebind rewrites "?" placeholders into the dialect's form.
 	rebind(q string) string
+	// lockRows is appended to a claim's SELECT so that concurrent claimers
+	// do not take the same rows.
+	lockRows() string
 }
 
 // Open connects to the database named by dsn and applies pending migrations.

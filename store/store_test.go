@@ -106,7 +106,7 @@ func TestSources(t *testing.T) {
 func scoredReport(guid, text string, sev rules.Severity) store.Scored {
 	r := report.Report{GUID: guid, Source: "src", Title: "T " + guid, Text: text, Published: t0}
 	return store.Scored{Report: r, ScoredAt: t0, Result: rules.Result{
-		Alert: sev > 0, Severity: sev, Score: 3.5, Location: "Aleppo, Syria", Categories: []string{"armed-conflict"},
+		Alert: sev > 0, Severity: sev, Score: 3.5, Location: "Aleppo, Syria", Categories: []string{"offensive"},
 		RulesVersion: "v1",
 		Evidence:     []rules.Evidence{{Rule: "offensive", Sentence: text, Why: "assault verb near place"}},
 	}}
@@ -162,7 +162,7 @@ func TestReportsScoresAndIdentity(t *testing.T) {
 }
 
 func testIncident(id string) alerts.Incident {
-	return alerts.Incident{ID: id, Title: "Offensive", Location: "Aleppo, Syria", Categories: []string{"armed-conflict"},
+	return alerts.Incident{ID: id, Title: "Offensive", Location: "Aleppo, Syria", Categories: []string{"offensive"},
 		Severity: rules.SevHigh, Corroboration: 1, FirstSeen: t0, LastSeen: t0, Alerted: true, Seq: 1,
 		Sources: []alerts.SourceRef{{Source: "src", Seen: t0}}}
 }

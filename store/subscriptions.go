@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Subscription is a channel route made at run time (Discord's /subscribe):
@@ -16,7 +17,7 @@ import (
 type Subscription struct {
 	ChannelID string
 	// Categories and Places empty mean "all".
-	Categories   []string
+	Categories   []vocab.Category
 	Places       []string
 	MinSeverity  rules.Severity
 	MentionRoles map[rules.Severity][]string
@@ -122,9 +123,9 @@ func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
 }
 
 // jsonList encodes a list as a JSON array ("[]" for none, never "null").
-func jsonList(l []string) (string, error) {
+func jsonList[T ~string](l []T) (string, error) {
 	if l == nil {
-		l = []string{}
+		l = []T{}
 	}
 	b, err := json.Marshal(l)
 	if err != nil {

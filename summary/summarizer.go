@@ -218,6 +218,10 @@ func (s *Summarizer) Stats() Stats {
 	return st
 }
 
+// Extract returns the extractive summary of an incident: no model, no I/O,
+// what an alert is sent with before any model answers.
+func (s *Summarizer) Extract(in Input) string { return Extract(in, s.opts.MaxChars) }
+
 // Summarize returns the summary of an incident. With a model configured it
 // asks the model (or the cache) and validates the answer; on any failure,
 // or when the budget runs out, it returns the extractive summary with the

@@ -283,13 +283,22 @@ func (s *Server) DeliverHTTP(ctx context.Context, endpoint string, key ed25519.P
 	s.mu.Lock()
 	rec := s.interactions[id]
 	s.mu.Unlock()
-	if status, answer := s.recordCallback(rec, body); status != http.StatusNoContent {
-		s.mu.Lock()
-		s.rejections = append(s.rejections, Rejection{Method: "HTTP-ANSWER", Path: endpoint, Status: status, Body: answer})
-		s.mu.Unlock()
-		return id, resp.StatusCode, fmt.Errorf("discordtest: endpoint answer refused: %s", answer)
+	record := func() error {
+		if status, answer := s.recordCallback(rec, body); status != http.StatusNoContent {
+			s.mu.Lock()
+			s.rejections = append(s.rejections, Rejection{Method: "HTTP-ANSWER", Path: endpoint, Status: status, Body: answer})
+			s.mu.Unlock()
+			return fmt.Errorf("discordtest: endpoint answer refused: %s", answer)
+		}
+		return nil
 	}
-	return id, resp.StatusCode, nil
+	if s.opts.AnswerLag > 0 {
+		// Discord takes a while to process the answer; the caller goes on
+		// (the next interaction) meanwhile. A refusal shows in Rejections.
+		time.AfterFunc(s.opts.AnswerLag, func() { _ = record() })
+		return id, resp.StatusCode, nil
+	}
+	return id, resp.StatusCode, record()
 }
 
 func (s *Server) webhookGet(w http.ResponseWriter, r *http.Request, _ []byte) {
@@ -368,29 +377,33 @@ func (s *Server) webhookFollowup(w http.ResponseWriter, r *http.Request, body []
 }
 
 // webhookInteractionSync finds the interaction a webhook token belongs to,
-// answering 404 itself when the token is unknown. An interaction answered
-// over HTTP is recorded only once its answer is read, so a follow-up racing
-// ahead of that waits briefly for it.
+// answering 404 itself when the token is unknown, or when the interaction's
+// answer has not taken effect yet: Discord then answers 10008 Unknown
+// Message to an edit of @original, and a bot must retry briefly.
 func (s *Server) webhookInteractionSync(w http.ResponseWriter, r *http.Request) *Interaction {
 	if r.PathValue("app") != s.opts.AppID {
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Webhook","code":10015}`)
 		return nil
 	}
+	s.mu.Lock()
 	var found *Interaction
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	_ = WaitFor(ctx, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, rec := range s.interactions {
-			if rec.Token == r.PathValue("itoken") && len(rec.Callbacks) > 0 {
-				found = rec
-			}
+	for _, rec := range s.interactions {
+		if rec.Token == r.PathValue("itoken") {
+			found = rec
 		}
-		return found != nil
-	})
-	if found == nil {
+	}
+	answered := found != nil && len(found.Callbacks) > 0
+	s.mu.Unlock()
+	switch {
+	case found == nil:
 		s.fail(w, r, http.StatusNotFound, `{"message":"Unknown Webhook","code":10015}`)
+		return nil
+	case !answered:
+		// Not a broken rule (it is Discord's own race), so no Rejection.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"Unknown Message","code":10008}`)
+		return nil
 	}
 	return found
 }

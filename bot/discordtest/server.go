@@ -30,6 +30,12 @@ type Options struct {
 	// InteractionDeadline is the time a bot has to answer an interaction;
 	// default 3s as on Discord.
 	InteractionDeadline time.Duration
+	// AnswerLag is how long after an HTTP interactions endpoint answered
+	// the answer takes effect. Discord processes the HTTP answer after the
+	// bot sent it, so the bot's first edit of @original can arrive first and
+	// get 10008 Unknown Message; the emulator does the same even with no
+	// lag (the edit can overtake the recording), and more reliably with one.
+	AnswerLag time.Duration
 	// Addr is the listen address; default a free port on 127.0.0.1.
 	Addr string
 	// Channels are created at start (see AddChannel).
