@@ -79,11 +79,31 @@ func (s *Set) Hygiene(ws *prior.WordStats) (Problems, error) {
 			continue
 		}
 		done[key] = true
+		if msg := shortStem(o); msg != "" {
+			out = append(out, Problem{File: o.file, Line: o.line, Field: o.field, Msg: msg})
+			continue
+		}
 		if msg := collision(ws, family[stemWord(o.word)], o); msg != "" {
 			out = append(out, Problem{File: o.file, Line: o.line, Field: o.field, Msg: msg})
 		}
 	}
 	return out.sorted(), nil
+}
+
+// shortStemMax is the longest stem reported as too short: a stem of one or
+// two letters ("ied" stems to "i") matches pronouns, initials and roman
+// numerals ("World War I"), in any list, whatever the corpus says.
+const shortStemMax = 2
+
+// shortStem reports a stem-matched word that its stem cuts down to one or
+// two letters. A short word written as itself ("un") is meant as it is.
+func shortStem(o termOrigin) string {
+	st := stemWord(o.word)
+	if len(st) > shortStemMax || len(st) == len(o.word) {
+		return ""
+	}
+	return fmt.Sprintf("stem collision: %q stems to %q, which also matches one- and two-letter words (pronouns, initials, roman numerals); write =%s to match that form only",
+		o.word, st, o.word)
 }
 
 // triggerField reports a rule's trigger list, where a whole stem family is
@@ -100,7 +120,13 @@ func triggerField(field string) bool {
 func collision(ws *prior.WordStats, forms []string, o termOrigin) string {
 	ref := prior.Sense{Word: o.word}
 	if ws.Total(ref) < collisionMinRef {
-		return "" // too rare as a common word to compare against
+		// Written in lower case but met in news as a name ("democrats",
+		// the party): that use is what the writer meant, and the one the
+		// other forms are compared with ("Democratic Forces").
+		ref.Name = true
+		if ws.Total(ref) < collisionMinRef {
+			return "" // too rare to compare against
+		}
 	}
 	var notes []string
 	for _, f := range forms {
