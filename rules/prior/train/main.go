@@ -112,8 +112,8 @@ func run(o options, w io.Writer) error {
 	}
 	report.combined(w, items, oof, combs, rules.DefaultPriorThreshold)
 	if o.verbose {
-		for _, t := range []float64{0.3, 0.4, 0.6} {
-			fmt.Fprintf(w, "at threshold %.1f:\n", t)
+		for _, t := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.6} {
+			fmt.Fprintf(w, "at threshold %.2f:\n", t)
 			report.combined(w, items, oof, combs, t)
 		}
 		listMistakes(w, items, oof, combs, rules.DefaultPriorThreshold)
