@@ -22,6 +22,9 @@ type Route struct {
 	Places []string
 	// MinSeverity is the lowest severity posted.
 	MinSeverity rules.Severity
+	// Labels the incident's sources must carry (region: sahel); empty:
+	// any source. See alerts.Incident.HasLabel.
+	Labels map[string]string
 	// MentionRoles lists the role ids pinged at each severity.
 	MentionRoles map[rules.Severity][]string
 }
@@ -43,6 +46,11 @@ func (r Route) Matches(inc alerts.Incident) bool {
 	if len(r.Places) > 0 && !placeMatches(r.Places, inc.Location) {
 		return false
 	}
+	for name, value := range r.Labels {
+		if !inc.HasLabel(name, value) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -61,44 +69,9 @@ func wants(want []vocab.Category, have []string) bool {
 	return false
 }
 
-// placeMatches compares a wanted place with a location "City, Region,
-// Country": the whole location, its country (last part) or any part
-// matches, case-insensitively; a wanted "Odesa, Ukraine" matches a location
-// that ends with it.
-func placeMatches(places []string, location string) bool {
-	loc := normPlace(location)
-	if loc == "" {
-		return false
-	}
-	parts := strings.Split(loc, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	for _, p := range places {
-		p = normPlace(p)
-		if p == "" {
-			continue
-		}
-		if p == loc || strings.HasSuffix(loc, ", "+p) {
-			return true
-		}
-		for _, part := range parts {
-			if part == p {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func normPlace(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	fields := strings.Split(s, ",")
-	for i := range fields {
-		fields[i] = strings.Join(strings.Fields(fields[i]), " ")
-	}
-	return strings.Join(fields, ", ")
-}
+// placeMatches is alerts.PlaceMatches: a route's places mean what they
+// mean in every other notifier's route and in the HTTP API.
+func placeMatches(places []string, location string) bool { return alerts.PlaceMatches(places, location) }
 
 // channelPlan is what one channel gets for one alert: whether the incident
 // matches its routes and the roles to ping (union of matching routes).
