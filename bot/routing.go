@@ -71,7 +71,9 @@ func wants(want []vocab.Category, have []string) bool {
 
 // placeMatches is alerts.PlaceMatches: a route's places mean what they
 // mean in every other notifier's route and in the HTTP API.
-func placeMatches(places []string, location string) bool { return alerts.PlaceMatches(places, location) }
+func placeMatches(places []string, location string) bool {
+	return alerts.PlaceMatches(places, location)
+}
 
 // channelPlan is what one channel gets for one alert: whether the incident
 // matches its routes and the roles to ping (union of matching routes).
