@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 )
 
@@ -182,7 +183,7 @@ func (s Silence) Check(set *rules.Set, now time.Time) (Silence, error) {
 		errs = append(errs, fmt.Errorf("at most %d matchers", maxSilenceMatchers))
 	}
 	for i := range ms {
-		m, err := ms[i].check(set)
+		m, err := ms[i].Check(set)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -207,7 +208,9 @@ func (s Silence) Check(set *rules.Set, now time.Time) (Silence, error) {
 	return out, nil
 }
 
-func (m Matcher) check(set *rules.Set) (Matcher, error) {
+// Check validates one matcher against the rule set (nil: syntax only) and
+// returns it in canonical form (see Silence.Check).
+func (m Matcher) Check(set *rules.Set) (Matcher, error) {
 	kind, err := ParseSilenceKind(string(m.Kind))
 	if err != nil {
 		return m, err
@@ -249,16 +252,4 @@ func (m Matcher) check(set *rules.Set) (Matcher, error) {
 	return m, nil
 }
 
-// labelName reports whether s is a label name as config allows them:
-// lower-case letters, digits and _, starting with a letter, at most 32.
-func labelName(s string) bool {
-	if s == "" || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_') {
-			return false
-		}
-	}
-	return true
-}
+func labelName(s string) bool { return report.ValidLabelName(s) }

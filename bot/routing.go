@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"

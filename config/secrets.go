@@ -21,6 +21,10 @@ func (c *Config) secrets() []secretRef {
 	return []secretRef{
 		{"http", "http.push_token", c.HTTP.PushTokenFile,
 			func(v string) { c.HTTP.PushToken = Secret(v) }, func() bool { return c.HTTP.PushToken != "" }},
+		{"http", "http.api_token", c.HTTP.APITokenFile,
+			func(v string) { c.HTTP.APIToken = Secret(v) }, func() bool { return c.HTTP.APIToken != "" }},
+		{"http", "http.api_read_token", c.HTTP.APIReadTokenFile,
+			func(v string) { c.HTTP.APIReadToken = Secret(v) }, func() bool { return c.HTTP.APIReadToken != "" }},
 		{"store", "store.dsn", c.Store.DSNFile,
 			func(v string) { c.Store.DSN = v }, func() bool { return c.Store.DSN != "" && c.Store.DSN != defaultDSN }},
 		{"discord", "discord.token", c.Discord.TokenFile,
