@@ -151,4 +151,3 @@ func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, toSilence(all[i], now))
 }
-
