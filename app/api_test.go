@@ -144,6 +144,10 @@ func TestAPISilencesIncidentsAndFeed(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &sil); err != nil || !strings.HasPrefix(sil.ID, "sil-") || sil.State != "active" {
 		t.Fatalf("created silence = %+v, %v", sil, err)
 	}
+	// GET /status lists the silences in force.
+	if code, body := r.call("GET", "/status", "", ""); code != 200 || !strings.Contains(body, `"silences":[{"id":"`+sil.ID) {
+		t.Errorf("/status = %d %s; want the silence listed", code, body)
+	}
 	r.drop("aleppo-offensive.txt", "kharkiv-missile-strike.txt")
 	r.eventually("both seed stories are incidents", func() bool { return len(r.incidents("state=all")) == 2 })
 	r.eventually("the Aleppo alert is delivered", func() bool {

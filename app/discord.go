@@ -69,6 +69,7 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 			Status: &discordStatus{s: s}, Subscriptions: subs, Silences: &discordSilences{s: s, now: now},
 			Acks: acks, Feedback: &discordFeedback{s: s}, Reloader: &discordReloader{r: r},
 			Places: &discordPlaces{g: r.Gazetteer()}, Vocabulary: r,
+			SilenceList: s,
 		},
 		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
 	})

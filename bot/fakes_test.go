@@ -171,6 +171,18 @@ func (f *fakeStore) Mute(_ context.Context, s alerts.Silence) (string, error) {
 	return fmt.Sprintf("sil-%d", len(f.silences)), nil
 }
 
+func (f *fakeStore) ActiveSilences(_ context.Context, now time.Time) ([]alerts.Silence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []alerts.Silence
+	for _, s := range f.silences {
+		if s.Active(now) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeStore) Unmute(_ context.Context, kind alerts.SilenceKind, value string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
