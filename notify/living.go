@@ -254,4 +254,3 @@ func IdempotencyKey(key string) string {
 	h.Write([]byte(key))
 	return fmt.Sprintf("tocsin-%016x", h.Sum64())
 }
-

@@ -22,9 +22,9 @@ import (
 // Message is one message as the server holds it.
 type Message struct {
 	Channel, TS, ThreadTS, Text string
-	Broadcast, Markdown        bool
-	Metadata                   json.RawMessage
-	Edits                      int
+	Broadcast, Markdown         bool
+	Metadata                    json.RawMessage
+	Edits                       int
 }
 
 // Server is the loopback Slack.
