@@ -41,7 +41,7 @@ func startAPIRig(t *testing.T) *apiRig {
 	cfg.HTTP.APIToken, cfg.HTTP.APIReadToken = apiToken, readToken
 	cfg.Console.Enabled = false
 	inbox := t.TempDir()
-	cfg.Sources = []config.Source{{ID: "desk", Kind: "folder", Path: inbox, Interval: config.Duration(time.Second)}}
+	cfg.Sources = []config.Source{{ID: "desk", Kind: "folder", Path: inbox, Interval: config.Duration(time.Second), AlertBacklog: true}}
 	rec := &pushRecorder{}
 	a, err := app.New(context.Background(), cfg, app.Deps{Notifiers: []alerts.Notifier{rec}, Logger: discard()})
 	if err != nil {

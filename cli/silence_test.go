@@ -34,7 +34,7 @@ func runningTocsin(t *testing.T) (cfgPath string, a *app.App) {
 	cfg.Store.DSN = filepath.Join(dir, "tocsin.db")
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.HTTP.APIToken = "cli-token-0123456789"
-	cfg.Sources = []config.Source{{ID: "desk", Kind: "folder", Path: inbox}}
+	cfg.Sources = []config.Source{{ID: "desk", Kind: "folder", Path: inbox, AlertBacklog: true}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
