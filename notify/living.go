@@ -175,7 +175,9 @@ func (n *Living) deliver(ctx context.Context, a alerts.Alert, p ChannelPlan) err
 		}
 	}
 	if !has {
-		if !p.Matches || a.Kind == alerts.Resolved {
+		// A quiet event only edits what was posted; a resolution of an
+		// incident this channel never showed is nobody's news here.
+		if !p.Matches || a.Kind == alerts.Resolved || a.Quiet {
 			return n.refs.PutRef(ctx, keyDone(ch, a.ID), "skipped")
 		}
 		ref, err := n.sendOnce(ctx, ch, a.ID, "card", card)
@@ -186,6 +188,11 @@ func (n *Living) deliver(ctx context.Context, a alerts.Alert, p ChannelPlan) err
 			return err
 		}
 		n.log.Info("incident posted", "alert_id", a.ID, "incident_id", a.Incident.ID, "channel", ch, "ref", ref)
+		return n.refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+	}
+	if a.Quiet {
+		// The edit brought the living message up to date; an edit
+		// notifies no one, so nothing else is posted.
 		return n.refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
 	}
 	line := Part{Kind: PartLine, Alert: a, Parent: parent, Broadcast: a.Kind == alerts.Escalated}

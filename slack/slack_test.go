@@ -7,17 +7,17 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/notify"
-	"github.com/tocsin-alerts/tocsin/notify/notifytest"
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/slack/slacktest"
 )
 
 const token = "xoxb-test-0123456789"
 
-func rig(t *testing.T, routes []notify.Route) (*slacktest.Server, *notifytest.MemRefs, func() alerts.Notifier) {
+func rig(t *testing.T, routes []notify.Route) (*slacktest.Server, *deliverytest.MemRefs, func() alerts.Notifier) {
 	srv := slacktest.New(token, "C0ALERTS", "C0OTHER")
 	t.Cleanup(srv.Close)
-	refs := &notifytest.MemRefs{}
+	refs := &deliverytest.MemRefs{}
 	c := DefaultConfig()
 	c.Token, c.APIURL = token, srv.APIURL()
 	return srv, refs, func() alerts.Notifier {
@@ -29,16 +29,25 @@ func rig(t *testing.T, routes []notify.Route) (*slacktest.Server, *notifytest.Me
 	}
 }
 
+// TestConformance runs the notifier conformance suite, and its fault
+// cases, against the real slack-go client and the loopback Slack.
 func TestConformance(t *testing.T) {
-	notifytest.Run(t, func(t *testing.T) notifytest.Rig {
-		srv, _, mk := rig(t, []notify.Route{{Channel: "C0ALERTS"}})
-		return notifytest.Rig{Notifier: mk, Fail: srv.Fail, Read: func() []notifytest.Message {
-			var out []notifytest.Message
+	read := func(srv *slacktest.Server) deliverytest.ReadBack {
+		return func(*testing.T) []deliverytest.Message {
+			var out []deliverytest.Message
 			for _, m := range srv.Messages() {
-				out = append(out, notifytest.Message{Text: m.Text, Pings: slacktest.Pings(m.Text)})
+				out = append(out, deliverytest.Message{Text: m.Text, Pings: slacktest.Pings(m.Text)})
 			}
 			return out
-		}}
+		}
+	}
+	deliverytest.Run(t, func(t *testing.T) (alerts.Notifier, deliverytest.ReadBack) {
+		srv, _, mk := rig(t, []notify.Route{{Channel: "C0ALERTS"}})
+		return mk(), read(srv)
+	})
+	deliverytest.RunFaults(t, func(t *testing.T) deliverytest.Platform {
+		srv, _, mk := rig(t, []notify.Route{{Channel: "C0ALERTS"}})
+		return deliverytest.Platform{New: mk, Read: read(srv), Fail: srv.Fail}
 	})
 }
 
@@ -50,7 +59,7 @@ func TestLivingMessageAndThread(t *testing.T) {
 		{Channel: "C0OTHER", Select: alerts.Selector{Places: []string{"Mali"}}}}
 	srv, _, mk := rig(t, routes)
 	n := mk()
-	for _, a := range notifytest.Lifecycle() {
+	for _, a := range deliverytest.Lifecycle() {
 		if _, err := n.Notify(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
@@ -81,13 +90,13 @@ func TestLivingMessageAndThread(t *testing.T) {
 // its metadata in the channel history and adopts it.
 func TestCrashAfterPostIsNotPostedTwice(t *testing.T) {
 	srv, refs, mk := rig(t, []notify.Route{{Channel: "C0ALERTS"}})
-	a := notifytest.Lifecycle()[0]
+	a := deliverytest.Lifecycle()[0]
 	if _, err := mk().Notify(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	refs.Delete("posted:")
-	refs.Delete("done:")
-	refs.Delete("msg:")
+	refs.Forget("posted:")
+	refs.Forget("done:")
+	refs.Forget("msg:")
 	if _, err := mk().Notify(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +104,7 @@ func TestCrashAfterPostIsNotPostedTwice(t *testing.T) {
 		t.Fatalf("%d messages after the crash; want the one posted before it", len(msgs))
 	}
 	// The adopted message is the living one: the update edits it.
-	if _, err := mk().Notify(context.Background(), notifytest.Lifecycle()[1]); err != nil {
+	if _, err := mk().Notify(context.Background(), deliverytest.Lifecycle()[1]); err != nil {
 		t.Fatal(err)
 	}
 	if msgs := srv.Messages(); len(msgs) != 2 || msgs[0].Edits != 1 {
@@ -108,11 +117,11 @@ func TestWrongTokenIsFinal(t *testing.T) {
 	defer srv.Close()
 	c := DefaultConfig()
 	c.Token, c.APIURL = "xoxb-wrong", srv.APIURL()
-	n, err := New(c, []notify.Route{{Channel: "C0ALERTS"}}, &notifytest.MemRefs{}, nil, nil)
+	n, err := New(c, []notify.Route{{Channel: "C0ALERTS"}}, &deliverytest.MemRefs{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	retry, err := n.Notify(context.Background(), notifytest.Lifecycle()[0])
+	retry, err := n.Notify(context.Background(), deliverytest.Lifecycle()[0])
 	if err == nil || retry || !strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "xoxb-wrong") {
 		t.Errorf("Notify with a wrong token = %v, %v; want a final invalid_auth that does not show the token", retry, err)
 	}
