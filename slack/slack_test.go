@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
-	"github.com/tocsin-alerts/tocsin/notify"
 	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
+	"github.com/tocsin-alerts/tocsin/notify"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/slack/slacktest"
 )
