@@ -155,9 +155,33 @@ func Clean(s string, n int) string {
 // SafeURL keeps http(s) URLs only (no javascript:, data:, or links that
 // hide credentials).
 func SafeURL(s string) string {
+	if len(s) > 1000 {
+		return ""
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return ""
 	}
 	return u.String()
+}
+
+// Shorter is the card cut down for a platform whose limit a hostile card
+// (every character an escaped one) could pass: a short summary, two
+// sources, short facts. Its text is at most about 1,300 runes before
+// escaping.
+func (c Card) Shorter() Card {
+	c.Title = Clean(c.Title, 150)
+	c.Summary = Clean(c.Summary, 300)
+	if len(c.Sources) > 2 {
+		c.Sources = c.Sources[:2]
+	}
+	for i := range c.Sources {
+		c.Sources[i].Name = Clean(c.Sources[i].Name, 100)
+	}
+	facts := make([]Fact, len(c.Facts))
+	for i, f := range c.Facts {
+		facts[i] = Fact{f.Name, Clean(f.Value, 100)}
+	}
+	c.Facts = facts
+	return c
 }
