@@ -100,7 +100,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]Incident, 0, len(incs))
 	for _, inc := range incs {
-		out = append(out, toIncident(inc))
+		out = append(out, IncidentOf(inc))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"incidents": out})
 }
@@ -118,10 +118,10 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 		feed.WriteErrors(w, http.StatusNotFound, feed.FieldError{Field: "id", Message: "no incident has this id"})
 		return
 	}
-	out := toIncident(inc)
+	out := IncidentOf(inc)
 	out.Timeline = make([]Event, 0, len(evs))
 	for _, a := range evs {
-		out.Timeline = append(out.Timeline, toEvent(a))
+		out.Timeline = append(out.Timeline, EventOf(a))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

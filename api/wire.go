@@ -104,7 +104,8 @@ func stateOf(inc alerts.Incident) string {
 	return string(StateResolved)
 }
 
-func toIncident(inc alerts.Incident) Incident {
+// IncidentOf is an incident as the API (and the webhook) show it.
+func IncidentOf(inc alerts.Incident) Incident {
 	out := Incident{ID: inc.ID, Title: inc.Title, Location: inc.Location, Categories: nonNil(inc.Categories),
 		Severity: inc.Severity.String(), State: stateOf(inc), Contested: inc.Contested, Corroboration: inc.Corroboration,
 		Summary: inc.Summary, Labels: inc.Labels(), FirstSeen: inc.FirstSeen, LastSeen: inc.LastSeen,
@@ -124,7 +125,8 @@ func toIncident(inc alerts.Incident) Incident {
 	return out
 }
 
-func toEvent(a alerts.Alert) Event {
+// EventOf is an alert as the API (and the webhook) show it.
+func EventOf(a alerts.Alert) Event {
 	ev := Event{ID: a.ID, Kind: string(a.Kind), At: a.At, Severity: a.Incident.Severity.String(), Reason: a.Reason}
 	if a.PrevSeverity != rules.SevNone {
 		ev.PrevSeverity = a.PrevSeverity.String()

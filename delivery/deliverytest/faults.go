@@ -42,7 +42,7 @@ func Lifecycle() []alerts.Alert {
 
 // RunFaults runs the cases issue 10 names that need a platform's faults:
 // an incident's events in order, exactly once across a restart, a 5xx
-// retried by the outbox, a 429 with Retry-After waited out.
+// retried (never lost, never doubled), a 429 with Retry-After waited out.
 func RunFaults(t *testing.T, f PlatformFactory) {
 	t.Run("an incident's events arrive in order, the latest state shown", func(t *testing.T) {
 		p := f(t)
@@ -77,15 +77,19 @@ func RunFaults(t *testing.T, f PlatformFactory) {
 			t.Errorf("delivering again changed the platform: %d messages before, %d after", len(before), len(after))
 		}
 	})
-	t.Run("a 5xx is retried by the outbox, and delivered once", func(t *testing.T) {
+	t.Run("a 5xx is retried, and delivered once", func(t *testing.T) {
 		p := f(t)
 		n := p.New()
 		p.Fail(503, 1)
+		// The notifier may retry within its attempt (a webhook does) or
+		// hand the alert back to the outbox: either way, never lose it.
 		retry, err := notifyBounded(t, n, context.Background(), Lifecycle()[0])
-		if err == nil || !retry {
-			t.Fatalf("Notify during a 503 = retry %v, %v; want a retryable error", retry, err)
+		if err != nil && !retry {
+			t.Fatalf("Notify during a 503 failed for good (%v): the alert would be lost", err)
 		}
-		mustNotify(t, n, Lifecycle()[0])
+		if err != nil {
+			mustNotify(t, n, Lifecycle()[0])
+		}
 		if msgs := p.Read(t); len(msgs) != 1 {
 			t.Errorf("after the retry the platform has %d messages, want 1", len(msgs))
 		}
