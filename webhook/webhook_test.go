@@ -126,4 +126,3 @@ func TestSign(t *testing.T) {
 		t.Errorf("Sign = %s", got)
 	}
 }
-
