@@ -162,6 +162,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		notifiers = append(notifiers, console.New(d.Stdout, f))
 	}
 	notifiers = append(notifiers, d.Notifiers...)
+	chat, err := chatNotifiers(cfg, s, a.Rules.Set().Categories(), d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	notifiers = append(notifiers, chat...)
 	if a.discord != nil {
 		notifiers = append(notifiers, a.discord.notifier)
 	}

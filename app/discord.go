@@ -92,7 +92,7 @@ func discordRoutes(chs []config.DiscordChannel, cats vocab.Categories) ([]bot.Ro
 	var errs config.Errors
 	for i, ch := range chs {
 		path := fmt.Sprintf("discord.channels[%d]", i)
-		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, MinSeverity: rules.SevLow,
+		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, Labels: ch.Labels, MinSeverity: rules.SevLow,
 			MentionRoles: map[rules.Severity][]string{}}
 		for j, c := range ch.Categories {
 			cat, err := cats.Parse(c)

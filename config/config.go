@@ -15,8 +15,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tocsin-alerts/tocsin/matrix"
 	"github.com/tocsin-alerts/tocsin/route"
+	"github.com/tocsin-alerts/tocsin/slack"
+	"github.com/tocsin-alerts/tocsin/telegram"
 	"github.com/tocsin-alerts/tocsin/vocab"
+	"github.com/tocsin-alerts/tocsin/webhook"
 )
 
 // Config is tocsin's whole configuration. Zero config (no file) is Default():
@@ -37,6 +41,12 @@ type Config struct {
 	Discord         Discord  `yaml:"discord"`
 	Summary         Summary  `yaml:"summary"`
 	Web             Web      `yaml:"web"`
+	// The notifiers besides the console and Discord; each section's type
+	// lives with its notifier (config/notifiers.go).
+	Webhook  webhook.Config  `yaml:"webhook"`
+	Slack    slack.Config    `yaml:"slack"`
+	Telegram telegram.Config `yaml:"telegram"`
+	Matrix   matrix.Config   `yaml:"matrix"`
 }
 
 // Log configures log/slog output (to stderr).
@@ -181,13 +191,13 @@ type Console struct {
 // channel. A new notifier's section joins the check here.
 func (c *Config) Demo() bool {
 	return len(c.Sources) == 0 && c.HTTP.PushToken == "" && c.HTTP.PushTokenFile == "" &&
-		!c.Discord.Enabled() && c.Discord.TokenFile == ""
+		!c.Discord.Enabled() && c.Discord.TokenFile == "" && !c.anyNotifier()
 }
 
 // Default returns the configuration used when there is no file, and the
 // base every file is decoded onto.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Log:   Log{Level: "info", Format: "text"},
 		Rules: Rules{Prior: Prior{Enabled: true, Threshold: 0.4}},
 		HTTP:  HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
@@ -204,6 +214,8 @@ func Default() *Config {
 		ShutdownTimeout: Duration(10e9),
 		Web:             defaultWeb(),
 	}
+	defaultNotifiers(c)
+	return c
 }
 
 // Options say how a config is loaded.
@@ -574,6 +586,7 @@ func (c *Config) problems() Errors {
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
 	c.Web.validate("web", &errs)
+	c.checkNotifiers(&errs)
 	return errs
 }
 

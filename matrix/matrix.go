@@ -52,7 +52,9 @@ type Config struct {
 }
 
 // DefaultConfig is the section's defaults.
-func DefaultConfig() Config { return Config{RetryBudget: 4, MaxRetryWait: 30 * time.Second} }
+func DefaultConfig() Config {
+	return Config{Rooms: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
+}
 
 // Enabled reports whether Matrix is configured.
 func (c *Config) Enabled() bool { return c.AccessToken != "" || c.AccessTokenFile != "" }

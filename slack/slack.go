@@ -51,7 +51,7 @@ const DefaultAPIURL = "https://slack.com/api/"
 
 // DefaultConfig is the section's defaults.
 func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
+	return Config{APIURL: DefaultAPIURL, Channels: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
 }
 
 // Enabled reports whether Slack is configured.

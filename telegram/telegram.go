@@ -52,7 +52,7 @@ type Config struct {
 
 // DefaultConfig is the section's defaults.
 func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
+	return Config{APIURL: DefaultAPIURL, Chats: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
 }
 
 // Enabled reports whether Telegram is configured.

@@ -61,7 +61,7 @@ type Endpoint struct {
 
 // DefaultConfig is the section's defaults.
 func DefaultConfig() Config {
-	return Config{Timeout: 10 * time.Second, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
+	return Config{Endpoints: []Endpoint{}, Timeout: 10 * time.Second, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
 }
 
 // Enabled reports whether an endpoint is configured.
