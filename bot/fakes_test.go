@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,7 +78,7 @@ func (f *fakeStore) RecentIncidents(_ context.Context, flt IncidentFilter) ([]al
 		if inc.Severity < flt.MinSeverity || (!flt.Since.IsZero() && inc.LastSeen.Before(flt.Since)) {
 			continue
 		}
-		if flt.Category != "" && !wants([]vocab.Category{flt.Category}, inc.Categories) {
+		if flt.Category != "" && !slices.Contains(inc.Categories, string(flt.Category)) {
 			continue
 		}
 		if flt.Place != "" && !placeMatches([]string{flt.Place}, inc.Location) {

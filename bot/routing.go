@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"slices"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
@@ -34,39 +33,19 @@ type RouteSource interface {
 	Routes(ctx context.Context) ([]Route, error)
 }
 
-// Matches reports whether the incident belongs in the route's channel.
+// Matches reports whether the incident belongs in the route's channel: the
+// route as an alerts.Selector, so a Discord route means what every other
+// notifier's route, the API's filters and inhibition rules mean.
 func (r Route) Matches(inc alerts.Incident) bool {
-	if inc.Severity < r.MinSeverity || inc.Severity == rules.SevNone {
-		return false
+	sel := alerts.Selector{MinSeverity: r.MinSeverity, Places: r.Places, Labels: r.Labels}
+	for _, c := range r.Categories {
+		sel.Categories = append(sel.Categories, string(c))
 	}
-	if len(r.Categories) > 0 && !wants(r.Categories, inc.Categories) {
-		return false
-	}
-	if len(r.Places) > 0 && !placeMatches(r.Places, inc.Location) {
-		return false
-	}
-	for name, value := range r.Labels {
-		if !inc.HasLabel(name, value) {
-			return false
-		}
-	}
-	return true
+	return sel.Matches(inc)
 }
 
 // RolesFor returns the roles to ping at a severity.
 func (r Route) RolesFor(s rules.Severity) []string { return r.MentionRoles[s] }
-
-// wants reports whether the incident has one of the wanted categories. Both
-// sides are the rule set's own names (routes are parsed with it), so they
-// compare exactly.
-func wants(want []vocab.Category, have []string) bool {
-	for _, w := range want {
-		if slices.Contains(have, string(w)) {
-			return true
-		}
-	}
-	return false
-}
 
 // placeMatches is alerts.PlaceMatches: a route's places mean what they
 // mean in every other notifier's route and in the HTTP API.

@@ -47,14 +47,11 @@ type Config struct {
 	// Rooms route incidents to rooms: channel is a room id (!abc:server);
 	// mention lists user ids per severity.
 	Rooms        []notify.RouteSpec `yaml:"rooms"`
-	RetryBudget  int                `yaml:"retry_budget"`
-	MaxRetryWait time.Duration      `yaml:"max_retry_wait"`
+	notify.Retry `yaml:",inline"`
 }
 
 // DefaultConfig is the section's defaults.
-func DefaultConfig() Config {
-	return Config{Rooms: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
-}
+func DefaultConfig() Config { return Config{Rooms: []notify.RouteSpec{}, Retry: notify.DefaultRetry()} }
 
 // Enabled reports whether Matrix is configured.
 func (c *Config) Enabled() bool { return c.AccessToken != "" || c.AccessTokenFile != "" }
@@ -67,13 +64,7 @@ func (c *Config) Secrets() []secret.Ref {
 
 // Check fills defaults and reports every problem.
 func (c *Config) Check(add func(field, msg string)) {
-	d := DefaultConfig()
-	if c.RetryBudget == 0 {
-		c.RetryBudget = d.RetryBudget
-	}
-	if c.MaxRetryWait == 0 {
-		c.MaxRetryWait = d.MaxRetryWait
-	}
+	c.Retry.Fill()
 	if !c.Enabled() && c.Homeserver == "" && len(c.Rooms) == 0 {
 		return
 	}
@@ -114,7 +105,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 	}
 	cli.Client, cli.DefaultHTTPRetries, cli.IgnoreRateLimit = hc, 0, true
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{cli: cli}, Routes: routes, Refs: refs,
-		Limiter: notify.Limiter{Budget: c.RetryBudget, MaxWait: c.MaxRetryWait}, Logger: logger})
+		Limiter: c.Limiter(), Logger: logger})
 }
 
 type platform struct{ cli *mautrix.Client }

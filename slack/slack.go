@@ -23,7 +23,6 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/tocsin-alerts/tocsin/notify"
-	"github.com/tocsin-alerts/tocsin/secret"
 )
 
 // Name keys the Slack notifier's outbox rows and refs.
@@ -33,17 +32,13 @@ const Name = "slack"
 type Config struct {
 	// Token is the bot token (xoxb-…), with chat:write and
 	// channels:history (to find a message again after a crash).
-	Token     secret.Secret `yaml:"token"`
-	TokenFile string        `yaml:"token_file"`
+	notify.BotToken `yaml:",inline"`
 	// APIURL is the Web API base; a proxy or slacktest in tests.
 	APIURL string `yaml:"api_url"`
 	// Channels route incidents to channels (ids, C…); mention lists user
 	// group ids (S…) per severity.
-	Channels []notify.RouteSpec `yaml:"channels"`
-	// RetryBudget is the attempts per request while Slack rate-limits;
-	// MaxRetryWait the longest Retry-After waited out in one attempt.
-	RetryBudget  int           `yaml:"retry_budget"`
-	MaxRetryWait time.Duration `yaml:"max_retry_wait"`
+	Channels     []notify.RouteSpec `yaml:"channels"`
+	notify.Retry `yaml:",inline"`
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -51,31 +46,16 @@ const DefaultAPIURL = "https://slack.com/api/"
 
 // DefaultConfig is the section's defaults.
 func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, Channels: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
-}
-
-// Enabled reports whether Slack is configured.
-func (c *Config) Enabled() bool { return c.Token != "" || c.TokenFile != "" }
-
-// Secrets lists the section's secrets for config's *_file reading.
-func (c *Config) Secrets() []secret.Ref {
-	return []secret.Ref{{Path: "token", File: c.TokenFile, Set: func(v string) { c.Token = secret.Secret(v) },
-		IsSet: func() bool { return c.Token != "" }}}
+	return Config{APIURL: DefaultAPIURL, Channels: []notify.RouteSpec{}, Retry: notify.DefaultRetry()}
 }
 
 // Check fills defaults and reports every problem (fields relative to the
 // section).
 func (c *Config) Check(add func(field, msg string)) {
-	d := DefaultConfig()
 	if c.APIURL == "" {
-		c.APIURL = d.APIURL
+		c.APIURL = DefaultAPIURL
 	}
-	if c.RetryBudget == 0 {
-		c.RetryBudget = d.RetryBudget
-	}
-	if c.MaxRetryWait == 0 {
-		c.MaxRetryWait = d.MaxRetryWait
-	}
+	c.Retry.Fill()
 	notify.CheckCommon(add, c.Token != "", len(c.Channels), c.APIURL, c.RetryBudget, c.MaxRetryWait, "token")
 	if t := c.Token.Reveal(); t != "" && !strings.HasPrefix(t, "xox") {
 		add("token", "a Slack bot token starts with xoxb-")
@@ -94,7 +74,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 	}
 	api := slackapi.New(c.Token.Reveal(), slackapi.OptionAPIURL(strings.TrimSuffix(c.APIURL, "/")+"/"), slackapi.OptionHTTPClient(hc))
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{api: api}, Routes: routes, Refs: refs,
-		Limiter: notify.Limiter{Budget: c.RetryBudget, MaxWait: c.MaxRetryWait}, Logger: logger})
+		Limiter: c.Limiter(), Logger: logger})
 }
 
 // platform drives the Slack Web API.

@@ -26,7 +26,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/tocsin-alerts/tocsin/notify"
-	"github.com/tocsin-alerts/tocsin/secret"
 )
 
 // Name keys the Telegram notifier's outbox rows and refs.
@@ -38,44 +37,27 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Config is the `telegram:` section. The notifier is on when a token is set.
 type Config struct {
 	// Token is the bot token from @BotFather ("123456:ABC…").
-	Token     secret.Secret `yaml:"token"`
-	TokenFile string        `yaml:"token_file"`
+	notify.BotToken `yaml:",inline"`
 	// APIURL is the Bot API server (a local telegram-bot-api server, or
 	// telegramtest in tests).
 	APIURL string `yaml:"api_url"`
 	// Chats route incidents to chats: channel is a chat id ("-100…") or
 	// "@channelname"; mention lists usernames ("@oncall") per severity.
 	Chats        []notify.RouteSpec `yaml:"chats"`
-	RetryBudget  int                `yaml:"retry_budget"`
-	MaxRetryWait time.Duration      `yaml:"max_retry_wait"`
+	notify.Retry `yaml:",inline"`
 }
 
 // DefaultConfig is the section's defaults.
 func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, Chats: []notify.RouteSpec{}, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
-}
-
-// Enabled reports whether Telegram is configured.
-func (c *Config) Enabled() bool { return c.Token != "" || c.TokenFile != "" }
-
-// Secrets lists the section's secrets for config's *_file reading.
-func (c *Config) Secrets() []secret.Ref {
-	return []secret.Ref{{Path: "token", File: c.TokenFile, Set: func(v string) { c.Token = secret.Secret(v) },
-		IsSet: func() bool { return c.Token != "" }}}
+	return Config{APIURL: DefaultAPIURL, Chats: []notify.RouteSpec{}, Retry: notify.DefaultRetry()}
 }
 
 // Check fills defaults and reports every problem.
 func (c *Config) Check(add func(field, msg string)) {
-	d := DefaultConfig()
 	if c.APIURL == "" {
-		c.APIURL = d.APIURL
+		c.APIURL = DefaultAPIURL
 	}
-	if c.RetryBudget == 0 {
-		c.RetryBudget = d.RetryBudget
-	}
-	if c.MaxRetryWait == 0 {
-		c.MaxRetryWait = d.MaxRetryWait
-	}
+	c.Retry.Fill()
 	notify.CheckCommon(add, c.Token != "", len(c.Chats), c.APIURL, c.RetryBudget, c.MaxRetryWait, "token")
 	if t := c.Token.Reveal(); t != "" && !strings.Contains(t, ":") {
 		add("token", "a bot token looks like 123456:ABC-DEF… (from @BotFather)")
@@ -98,7 +80,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 		return nil, fmt.Errorf("telegram: %w", err) // go-telegram/bot never puts the token in it
 	}
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{b: b}, Routes: routes, Refs: refs,
-		Limiter: notify.Limiter{Budget: c.RetryBudget, MaxWait: c.MaxRetryWait}, Logger: logger})
+		Limiter: c.Limiter(), Logger: logger})
 }
 
 type platform struct{ b *tgbot.Bot }

@@ -141,3 +141,29 @@ func (r *MemRefs) Forget(prefix string) {
 		}
 	}
 }
+
+// Faults is the failure switch a loopback platform embeds for
+// Platform.Fail: the next n requests are answered with a status.
+type Faults struct {
+	mu   sync.Mutex
+	n    int
+	code int
+}
+
+// Fail makes the next n requests fail with status.
+func (f *Faults) Fail(status, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.code, f.n = status, n
+}
+
+// Take returns the status the current request must fail with, or 0.
+func (f *Faults) Take() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		return 0
+	}
+	f.n--
+	return f.code
+}

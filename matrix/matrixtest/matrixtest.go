@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 )
 
 // Message is one m.room.message as members see it: replaced by its edits.
@@ -33,14 +35,13 @@ type Message struct {
 // Server is the loopback homeserver.
 type Server struct {
 	*httptest.Server
-	token    string
-	rooms    map[string]bool
-	mu       sync.Mutex
-	msgs     []*Message
-	txns     map[string]string
-	n        int
-	failN    int
-	failCode int
+	token string
+	rooms map[string]bool
+	mu    sync.Mutex
+	msgs  []*Message
+	txns  map[string]string
+	n     int
+	deliverytest.Faults
 }
 
 // New starts a homeserver where the token's user has joined rooms.
@@ -53,13 +54,6 @@ func New(token string, rooms ...string) *Server {
 	mux.HandleFunc("PUT /_matrix/client/v3/rooms/{room}/send/{type}/{txn}", s.send)
 	s.Server = httptest.NewServer(s.guard(mux))
 	return s
-}
-
-// Fail answers the next n calls with status (429 with Retry-After: 1).
-func (s *Server) Fail(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCode, s.failN = status, n
 }
 
 // Messages returns the room messages that are not edits, oldest first.
@@ -85,13 +79,7 @@ func errJSON(w http.ResponseWriter, status int, code, msg string, extra map[stri
 
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		code := 0
-		if s.failN > 0 {
-			s.failN--
-			code = s.failCode
-		}
-		s.mu.Unlock()
+		code := s.Take()
 		switch {
 		case code == http.StatusTooManyRequests:
 			w.Header().Set("Retry-After", "1")

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 )
 
 // Message is one message as the server holds it.
@@ -35,8 +37,7 @@ type Server struct {
 	mu       sync.Mutex
 	msgs     []*Message
 	seq      int
-	failN    int
-	failCode int
+	deliverytest.Faults
 	// Requests counts every API call.
 	Requests int
 }
@@ -57,13 +58,6 @@ func New(token string, channels ...string) *Server {
 
 // URL of the Web API, for slack's api_url.
 func (s *Server) APIURL() string { return s.Server.URL + "/api/" }
-
-// Fail answers the next n calls with status (429 with Retry-After: 1).
-func (s *Server) Fail(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCode, s.failN = status, n
-}
 
 // Messages returns copies of the messages, oldest first.
 func (s *Server) Messages() []Message {
@@ -91,12 +85,8 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.Requests++
-		code := 0
-		if s.failN > 0 {
-			s.failN--
-			code = s.failCode
-		}
 		s.mu.Unlock()
+		code := s.Take()
 		switch {
 		case code == http.StatusTooManyRequests:
 			w.Header().Set("Retry-After", "1")

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 )
 
 // Message is one message as the server holds it (text after parsing).
@@ -34,12 +36,11 @@ type Message struct {
 // Server is the loopback Bot API.
 type Server struct {
 	*httptest.Server
-	token    string
-	chats    map[string]bool
-	mu       sync.Mutex
-	msgs     []*Message
-	failN    int
-	failCode int
+	token string
+	chats map[string]bool
+	mu    sync.Mutex
+	msgs  []*Message
+	deliverytest.Faults
 }
 
 // New starts a server for a bot token and its chats.
@@ -50,13 +51,6 @@ func New(token string, chats ...string) *Server {
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
-}
-
-// Fail answers the next n calls with status (429 with retry_after 1).
-func (s *Server) Fail(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCode, s.failN = status, n
 }
 
 // Messages returns copies of the messages, oldest first.
@@ -81,13 +75,7 @@ func refuse(w http.ResponseWriter, code int, desc string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	code := 0
-	if s.failN > 0 {
-		s.failN--
-		code = s.failCode
-	}
-	s.mu.Unlock()
+	code := s.Take()
 	if code == http.StatusTooManyRequests {
 		reply(w, code, map[string]any{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
 			"parameters": map[string]any{"retry_after": 1}})

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 )
 
 // Delivery is one accepted POST.
@@ -27,11 +29,10 @@ type Delivery struct {
 // Server is the receiver.
 type Server struct {
 	*httptest.Server
-	secret   []byte
-	mu       sync.Mutex
-	got      []Delivery
-	failN    int
-	failCode int
+	secret []byte
+	mu     sync.Mutex
+	got    []Delivery
+	deliverytest.Faults
 	// Refused counts requests refused for a bad signature or shape.
 	Refused int
 }
@@ -43,13 +44,6 @@ func New(secret string) *Server {
 	return s
 }
 
-// Fail answers the next n requests with status (429 with Retry-After: 1).
-func (s *Server) Fail(status, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCode, s.failN = status, n
-}
-
 // Deliveries returns what was accepted, in order.
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
@@ -58,13 +52,7 @@ func (s *Server) Deliveries() []Delivery {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	code := 0
-	if s.failN > 0 {
-		s.failN--
-		code = s.failCode
-	}
-	s.mu.Unlock()
+	code := s.Take()
 	if code != 0 {
 		if code == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
