@@ -11,7 +11,7 @@ import (
 
 // corePackages must stay pure: they decide, they do not talk to the world
 // (design.md). The poller, store, bot and app do the I/O around them.
-var corePackages = []string{"./report", "./rules", "./rules/geo", "./alerts", "./vocab"}
+var corePackages = []string{"./report", "./rules", "./rules/geo", "./alerts", "./vocab", "./route", "./secret"}
 
 // forbiddenDeps are SDKs and I/O packages no core package may depend on,
 // directly or through another package.

@@ -64,6 +64,7 @@ const (
 	ReasonRefresh
 	ReasonSummary
 	ReasonTooOld
+	ReasonInhibited
 )
 
 var reasonNames = [...]string{
@@ -84,6 +85,7 @@ var reasonNames = [...]string{
 	ReasonRefresh:               "same source again (message brought up to date)",
 	ReasonSummary:               "model summary arrived",
 	ReasonTooOld:                "published before what the store keeps (store.retention)",
+	ReasonInhibited:             "held back by a more severe incident (inhibition rule)",
 }
 
 func (r Reason) String() string {

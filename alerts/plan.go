@@ -38,6 +38,9 @@ type Step struct {
 	Location   string
 	// Silence is the silence that dropped the event, when one did.
 	Silence *Silence
+	// InhibitedBy is the incident whose inhibition rule held the event
+	// back, when one did.
+	InhibitedBy string
 }
 
 // Plan is what a batch of decisions changes: the incidents (each once, in
@@ -125,6 +128,11 @@ func (pl *planner) decide(prev *Incident, x Input) {
 			d = d.Silence()
 			reason = ReasonSilenced
 			st.Silence = &sl
+		} else if _, src, ok := Inhibited(pl.p.Inhibit, pl.open, d.Incident, d.Emit); ok && !d.Quiet {
+			// A quiet event only brings a message up to date: never held.
+			d = d.Silence()
+			reason = ReasonInhibited
+			st.InhibitedBy = src.ID
 		}
 	}
 	// The summary follows the report that set the incident's current

@@ -26,6 +26,9 @@ type Policy struct {
 	// DupThreshold is the Jaccard similarity of word 3-grams above which two
 	// texts are the same story (wire copy carried by several outlets).
 	DupThreshold float64
+	// Inhibit are the inhibition rules (config alerts.inhibit_rules): an
+	// announced incident holds back the events of lesser ones like it.
+	Inhibit []InhibitRule
 }
 
 // DefaultPolicy is the policy used when config says nothing.

@@ -32,6 +32,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/seeds"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Deps are what the caller provides besides the config.
@@ -161,6 +162,11 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		notifiers = append(notifiers, console.New(d.Stdout, f))
 	}
 	notifiers = append(notifiers, d.Notifiers...)
+	chat, err := chatNotifiers(cfg, s, a.Rules.Set().Categories(), d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	notifiers = append(notifiers, chat...)
 	if a.discord != nil {
 		notifiers = append(notifiers, a.discord.notifier)
 	}
@@ -195,9 +201,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
+	pol, err := policy(cfg.Alerts, a.Rules.Set().Categories())
+	if err != nil {
+		return nil, err
+	}
 	a.Poller, err = poller.New(poller.Options{
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
-		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: policy(cfg.Alerts),
+		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: pol,
 		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
 		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
 		Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
@@ -332,7 +342,9 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 	return specs, fsys, full
 }
 
-func policy(c config.Alerts) alerts.Policy {
+// policy maps config onto the incident policy; inhibition rules name
+// categories, which are checked with the rule set's vocabulary.
+func policy(c config.Alerts, cats vocab.Categories) (alerts.Policy, error) {
 	p := alerts.DefaultPolicy()
 	if s, err := rules.ParseSeverity(c.MinSeverity); err == nil {
 		p.MinSeverity = s
@@ -347,5 +359,12 @@ func policy(c config.Alerts) alerts.Policy {
 	p.QuietAfter = c.QuietAfter.D()
 	p.RepeatInterval = c.RepeatInterval.D()
 	p.DupThreshold = c.DupThreshold
-	return p
+	for i, r := range c.InhibitRules {
+		rule, err := r.Rule(cats)
+		if err != nil {
+			return p, fmt.Errorf("config: alerts.inhibit_rules[%d].%w", i, err)
+		}
+		p.Inhibit = append(p.Inhibit, rule)
+	}
+	return p, nil
 }

@@ -69,6 +69,7 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 			Status: &discordStatus{s: s}, Subscriptions: subs, Silences: &discordSilences{s: s, now: now},
 			Acks: acks, Feedback: &discordFeedback{s: s}, Reloader: &discordReloader{r: r},
 			Places: &discordPlaces{g: r.Gazetteer()}, Vocabulary: r,
+			SilenceList: s,
 		},
 		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
 	})
@@ -91,7 +92,7 @@ func discordRoutes(chs []config.DiscordChannel, cats vocab.Categories) ([]bot.Ro
 	var errs config.Errors
 	for i, ch := range chs {
 		path := fmt.Sprintf("discord.channels[%d]", i)
-		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, MinSeverity: rules.SevLow,
+		r := bot.Route{ChannelID: ch.ChannelID, Places: ch.Places, Labels: ch.Labels, MinSeverity: rules.SevLow,
 			MentionRoles: map[rules.Severity][]string{}}
 		for j, c := range ch.Categories {
 			cat, err := cats.Parse(c)

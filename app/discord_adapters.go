@@ -205,7 +205,7 @@ func (d *discordStatus) Status(ctx context.Context) (bot.Status, error) {
 		return bot.Status{}, fmt.Errorf("read status: %w", err)
 	}
 	out := bot.Status{Outbox: st.Outbox, OpenIncidents: st.OpenIncidents, RulesVersion: st.RulesVersion,
-		RulesReload: st.RulesReload, RulesReloadAt: st.RulesReloadAt}
+		RulesReload: st.RulesReload, RulesReloadAt: st.RulesReloadAt, Silences: st.Silences}
 	for _, src := range st.Sources {
 		out.Sources = append(out.Sources, bot.SourceStatus{ID: src.ID, Kind: src.Kind, Enabled: src.Enabled,
 			LastSuccessAt: src.LastSuccessAt, NextCheckAt: src.NextCheckAt, ErrorStreak: src.ErrorStreak, LastError: src.LastError})

@@ -63,6 +63,11 @@ func (a *App) handler() (http.Handler, error) {
 			return a.Poller.Ingest(ctx, feed.DefaultPushSource, rs)
 		},
 	}))
+	apiSrv, err := a.newAPI()
+	if err != nil {
+		return nil, err
+	}
+	apiSrv.Register(mux)
 	if a.discord != nil && a.discord.key != nil {
 		// Discord's "interactions endpoint URL": Ed25519-verified.
 		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.bot.InteractionsHandler(a.discord.key))

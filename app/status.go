@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/store"
 )
@@ -19,6 +20,9 @@ type Status struct {
 	// RulesReload is "ok" or "error: <problems>" for the last load.
 	RulesReload   string    `json:"rules_reload"`
 	RulesReloadAt time.Time `json:"rules_reload_at,omitzero"`
+	// Silences are the silences in force (from Discord, the web console,
+	// the API or `tocsin silence`).
+	Silences []alerts.Silence `json:"silences"`
 }
 
 // SourceStatus is one source's polling health.
@@ -61,6 +65,12 @@ func ReadStatus(ctx context.Context, s *store.Store) (Status, error) {
 	}
 	if st.RulesReload, st.RulesReloadAt, _, err = s.Meta(ctx, MetaRulesReload); err != nil {
 		return st, err
+	}
+	if st.Silences, err = s.ActiveSilences(ctx, time.Now()); err != nil {
+		return st, err
+	}
+	if st.Silences == nil {
+		st.Silences = []alerts.Silence{}
 	}
 	return st, nil
 }

@@ -32,6 +32,8 @@ func (h *Handler) command(ctx context.Context, i *discordgo.Interaction) reply {
 		return h.cmdRules(o)
 	case "status":
 		return h.cmdStatus()
+	case "silences":
+		return h.cmdSilences()
 	case "subscribe":
 		return h.cmdSubscribe(i, o)
 	case "unsubscribe":
@@ -296,6 +298,7 @@ func (h *Handler) cmdStatus() reply {
 			{Name: "Outbox", Value: truncate(orDash(strings.Join(outbox, " · ")), 200), Inline: true},
 			{Name: "Rules", Value: "`" + orDash(oneLineN(st.RulesVersion, 40)) + "`", Inline: true},
 			{Name: "Last reload", Value: reload, Inline: false},
+			{Name: fmt.Sprintf("Silences (%d)", len(st.Silences)), Value: silenceLines(st.Silences, 5, limitFieldValue), Inline: false},
 		}}
 		return embedMsg("", e)
 	})
@@ -476,4 +479,39 @@ func joinCategories(cats []vocab.Category) string {
 		parts[i] = string(c)
 	}
 	return strings.Join(parts, ", ")
+}
+
+func (h *Handler) cmdSilences() reply {
+	if h.deps.SilenceList == nil {
+		return say(unavailable, true)
+	}
+	return deferred(true, func(ctx context.Context) message {
+		list, err := h.deps.SilenceList.ActiveSilences(ctx, h.now())
+		if err != nil {
+			return h.failed("listing silences", err)
+		}
+		return embedMsg("", &discordgo.MessageEmbed{Title: fmt.Sprintf("Silences in force: %d", len(list)),
+			Description: silenceLines(list, 25, limitDescription), Color: 0x5865F2})
+	})
+}
+
+// silenceLines lists silences one per line (matchers, end, author,
+// reason), at most max of them and within limit runes. Every value is
+// escaped: silences made over the API carry text anyone with the token
+// typed.
+func silenceLines(list []alerts.Silence, max, limit int) string {
+	if len(list) == 0 {
+		return "None."
+	}
+	var b strings.Builder
+	for i, s := range list {
+		line := fmt.Sprintf("🔇 `%s` %s until %s — %s (%s)\n", oneLineN(s.ID, 40), oneLineN(s.Describe(), 200),
+			discordTime(s.ExpiresAt, "f"), oneLineN(orDash(s.Reason), 200), oneLineN(orDash(s.Author), 60))
+		if i == max || runes(b.String())+runes(line) > limit-2 {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(line)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

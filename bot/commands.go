@@ -33,7 +33,7 @@ func durationChoices() []*discordgo.ApplicationCommandOptionChoice {
 
 func targetChoices() []*discordgo.ApplicationCommandOptionChoice {
 	var out []*discordgo.ApplicationCommandOptionChoice
-	for _, k := range []alerts.SilenceKind{alerts.SilenceRule, alerts.SilenceCategory, alerts.SilencePlace, alerts.SilenceIncident} {
+	for _, k := range alerts.SilenceKinds() {
 		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: string(k), Value: string(k)})
 	}
 	return out
@@ -65,6 +65,7 @@ func Commands() []*discordgo.ApplicationCommand {
 			}},
 		}},
 		{Name: "status", Description: "Sources, outbox and rules health"},
+		{Name: "silences", Description: "The silences in force: what, until when, by whom and why"},
 		{Name: "subscribe", Description: "Route incidents to this channel", DefaultMemberPermissions: &admin, Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "min_severity", Description: "Lowest severity to post", Choices: severityChoices()},
 			{Type: str, Name: "categories", Description: "Comma-separated categories (empty: all)", Autocomplete: true},
@@ -75,13 +76,13 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Name: "unsubscribe", Description: "Stop routing incidents to this channel", DefaultMemberPermissions: &admin},
 		{Name: "mute", Description: "Silence a rule, category, place or incident for a while", DefaultMemberPermissions: &admin, Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "target", Description: "What to silence", Required: true, Choices: targetChoices()},
-			{Type: str, Name: "value", Description: "Rule id, category, place or incident id", Required: true, Autocomplete: true},
+			{Type: str, Name: "value", Description: "Rule id, category, place, incident id or label name=value", Required: true, Autocomplete: true},
 			{Type: str, Name: "duration", Description: "For how long", Required: true, Choices: durationChoices()},
 			{Type: str, Name: "reason", Description: "Why (shown in /status and the audit trail)", Required: true, MaxLength: 300},
 		}},
 		{Name: "unmute", Description: "Lift a silence", DefaultMemberPermissions: &admin, Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "target", Description: "What was silenced", Required: true, Choices: targetChoices()},
-			{Type: str, Name: "value", Description: "Rule id, category, place or incident id", Required: true, Autocomplete: true},
+			{Type: str, Name: "value", Description: "Rule id, category, place, incident id or label name=value", Required: true, Autocomplete: true},
 		}},
 		{Name: "reload", Description: "Reload the rule files (answers with lint errors)", DefaultMemberPermissions: &admin},
 	}

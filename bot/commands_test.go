@@ -34,7 +34,7 @@ func startBot(t *testing.T, opts discordtest.Options) *botEnv {
 	e := newEnv(t, opts)
 	st := newFakeStore()
 	h := NewHandler(HandlerOptions{
-		Deps: Deps{Incidents: st, Incident: st, Scorer: fakeScorer{}, Rules: st, Status: st, Subscriptions: st,
+		Deps: Deps{Incidents: st, Incident: st, Scorer: fakeScorer{}, Rules: st, Status: st, Subscriptions: st, SilenceList: st,
 			Silences: st, Acks: st, Feedback: st, Reloader: st, Places: fakePlaces{}, Vocabulary: newBuiltinVocab(t)},
 		AdminRoleIDs: []string{adminRole},
 		Now:          func() time.Time { return t0 },
@@ -151,7 +151,7 @@ func TestCommandsRegisteredWithOneBulkOverwrite(t *testing.T) {
 			t.Errorf("/%s is admin-only but default_member_permissions = %v", c.Name, c.Perms)
 		}
 	}
-	if strings.Join(names, " ") != "alerts incident score rules status subscribe unsubscribe mute unmute reload" {
+	if strings.Join(names, " ") != "alerts incident score rules status silences subscribe unsubscribe mute unmute reload" {
 		t.Errorf("commands = %v", names)
 	}
 	noRejections(t, b.env)
@@ -183,12 +183,15 @@ func TestSlashCommands(t *testing.T) {
 		{"score nothing", cmd(member, "score", discordtest.Str("text", "A quiet day at the market.")), []string{"No alert", "No rule matched."}, nil, true},
 		{"rules list", cmd(member, "rules", discordtest.Sub("list")), []string{"2 rules", "strike.missile", "precision 100%"}, nil, false},
 		{"rules show", cmd(member, "rules", discordtest.Sub("show", discordtest.Str("id", "coup.broadcaster"))), []string{"Seizure of state media", "Precision"}, nil, false},
-		{"status", cmd(member, "status"), []string{"Broken Feed", "HTTP 503", "failed 1 · pending 2", "r-abc123"}, nil, false},
+		{"status", cmd(member, "status"), []string{"Broken Feed", "HTTP 503", "failed 1 · pending 2", "r-abc123", "Silences (0)"}, nil, false},
+		{"silences none", cmd(member, "silences"), []string{"Silences in force: 0", "None."}, nil, true},
 		{"reload denied", cmd(member, "reload"), []string{"Manage Server"}, nil, true},
 		{"reload by role", cmd(discordtest.Member{UserID: "500000000000000003", Roles: []string{adminRole}}, "reload"), []string{"Reload refused: 2 problem(s)", "rules/strike.yaml:3: patterns[0]: empty pattern"}, nil, true},
 		{"mute denied", cmd(member, "mute", discordtest.Str("target", "rule"), discordtest.Str("value", "x"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")), []string{"Manage Server"}, nil, true},
 		{"mute", cmd(admin, "mute", discordtest.Str("target", "rule"), discordtest.Str("value", "strike.missile"), discordtest.Str("duration", "6h"), discordtest.Str("reason", "noisy @everyone")),
 			[]string{"Muted rule **strike.missile**", "noisy @\u200beveryone", "<@500000000000000001>"}, []string{"noisy @everyone"}, false},
+		// /silences lists it, escaped, with its id, end, reason and author.
+		{"silences", cmd(member, "silences"), []string{"Silences in force: 1", "rule=strike.missile", "noisy @\u200beveryone", "<t:"}, []string{"noisy @everyone"}, true},
 		{"mute bad duration", cmd(admin, "mute", discordtest.Str("target", "rule"), discordtest.Str("value", "x"), discordtest.Str("duration", "forever"), discordtest.Str("reason", "r")), []string{"not a duration"}, nil, true},
 		{"unmute", cmd(admin, "unmute", discordtest.Str("target", "rule"), discordtest.Str("value", "strike.missile")), []string{"Lifted 1 silence"}, nil, false},
 		{"unmute none", cmd(admin, "unmute", discordtest.Str("target", "rule"), discordtest.Str("value", "strike.missile")), []string{"No active silence"}, nil, false},

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,7 +78,7 @@ func (f *fakeStore) RecentIncidents(_ context.Context, flt IncidentFilter) ([]al
 		if inc.Severity < flt.MinSeverity || (!flt.Since.IsZero() && inc.LastSeen.Before(flt.Since)) {
 			continue
 		}
-		if flt.Category != "" && !wants([]vocab.Category{flt.Category}, inc.Categories) {
+		if flt.Category != "" && !slices.Contains(inc.Categories, string(flt.Category)) {
 			continue
 		}
 		if flt.Place != "" && !placeMatches([]string{flt.Place}, inc.Location) {
@@ -169,6 +170,18 @@ func (f *fakeStore) Mute(_ context.Context, s alerts.Silence) (string, error) {
 	defer f.mu.Unlock()
 	f.silences = append(f.silences, s)
 	return fmt.Sprintf("sil-%d", len(f.silences)), nil
+}
+
+func (f *fakeStore) ActiveSilences(_ context.Context, now time.Time) ([]alerts.Silence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []alerts.Silence
+	for _, s := range f.silences {
+		if s.Active(now) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Unmute(_ context.Context, kind alerts.SilenceKind, value string) (int, error) {

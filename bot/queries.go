@@ -111,6 +111,8 @@ type Status struct {
 	// RulesReload is "ok" or "error: <problems>" for the last load.
 	RulesReload   string
 	RulesReloadAt time.Time
+	// Silences are the silences in force.
+	Silences []alerts.Silence
 }
 
 // StatusReporter answers /status.
@@ -131,6 +133,12 @@ type Subscriptions interface {
 type Silencer interface {
 	Mute(ctx context.Context, s alerts.Silence) (id string, err error)
 	Unmute(ctx context.Context, kind alerts.SilenceKind, value string) (lifted int, err error)
+}
+
+// SilenceLister lists the silences in force (/silences, from every place
+// they are made: buttons, /mute, the web console, the API, the CLI).
+type SilenceLister interface {
+	ActiveSilences(ctx context.Context, now time.Time) ([]alerts.Silence, error)
 }
 
 // Acknowledger records acknowledgements (the Acknowledge button).
@@ -194,4 +202,6 @@ type Deps struct {
 	Places        PlaceCompleter
 	// Vocabulary is needed by the commands that take a category.
 	Vocabulary Vocabulary
+	// SilenceList answers /silences.
+	SilenceList SilenceLister
 }

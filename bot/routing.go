@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/rules"
@@ -22,6 +20,9 @@ type Route struct {
 	Places []string
 	// MinSeverity is the lowest severity posted.
 	MinSeverity rules.Severity
+	// Labels the incident's sources must carry (region: sahel); empty:
+	// any source. See alerts.Incident.HasLabel.
+	Labels map[string]string
 	// MentionRoles lists the role ids pinged at each severity.
 	MentionRoles map[rules.Severity][]string
 }
@@ -32,72 +33,24 @@ type RouteSource interface {
 	Routes(ctx context.Context) ([]Route, error)
 }
 
-// Matches reports whether the incident belongs in the route's channel.
+// Matches reports whether the incident belongs in the route's channel: the
+// route as an alerts.Selector, so a Discord route means what every other
+// notifier's route, the API's filters and inhibition rules mean.
 func (r Route) Matches(inc alerts.Incident) bool {
-	if inc.Severity < r.MinSeverity || inc.Severity == rules.SevNone {
-		return false
+	sel := alerts.Selector{MinSeverity: r.MinSeverity, Places: r.Places, Labels: r.Labels}
+	for _, c := range r.Categories {
+		sel.Categories = append(sel.Categories, string(c))
 	}
-	if len(r.Categories) > 0 && !wants(r.Categories, inc.Categories) {
-		return false
-	}
-	if len(r.Places) > 0 && !placeMatches(r.Places, inc.Location) {
-		return false
-	}
-	return true
+	return sel.Matches(inc)
 }
 
 // RolesFor returns the roles to ping at a severity.
 func (r Route) RolesFor(s rules.Severity) []string { return r.MentionRoles[s] }
 
-// wants reports whether the incident has one of the wanted categories. Both
-// sides are the rule set's own names (routes are parsed with it), so they
-// compare exactly.
-func wants(want []vocab.Category, have []string) bool {
-	for _, w := range want {
-		if slices.Contains(have, string(w)) {
-			return true
-		}
-	}
-	return false
-}
-
-// placeMatches compares a wanted place with a location "City, Region,
-// Country": the whole location, its country (last part) or any part
-// matches, case-insensitively; a wanted "Odesa, Ukraine" matches a location
-// that ends with it.
+// placeMatches is alerts.PlaceMatches: a route's places mean what they
+// mean in every other notifier's route and in the HTTP API.
 func placeMatches(places []string, location string) bool {
-	loc := normPlace(location)
-	if loc == "" {
-		return false
-	}
-	parts := strings.Split(loc, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	for _, p := range places {
-		p = normPlace(p)
-		if p == "" {
-			continue
-		}
-		if p == loc || strings.HasSuffix(loc, ", "+p) {
-			return true
-		}
-		for _, part := range parts {
-			if part == p {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func normPlace(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	fields := strings.Split(s, ",")
-	for i := range fields {
-		fields[i] = strings.Join(strings.Fields(fields[i]), " ")
-	}
-	return strings.Join(fields, ", ")
+	return alerts.PlaceMatches(places, location)
 }
 
 // channelPlan is what one channel gets for one alert: whether the incident

@@ -132,7 +132,7 @@ sourced, explained alert to the console, Discord and other channels.
 	root.AddCommand(
 		newRunCmd(env), newOnceCmd(env), newStatusCmd(env),
 		newScoreCmd(env), newEvalCmd(env), newRulesCmd(env), newSummarizeCmd(env),
-		newSourcesCmd(env), newHealthcheckCmd(env), newVersionCmd(env),
+		newSourcesCmd(env), newSilenceCmd(env), newIncidentsCmd(env), newHealthcheckCmd(env), newVersionCmd(env),
 	)
 	return root
 }

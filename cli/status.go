@@ -101,6 +101,11 @@ func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time
 	if st.RulesReload != "" {
 		fmt.Fprintf(w, "rules last load: %s (%s)\n", oneLine(st.RulesReload, 300), ago(st.RulesReloadAt))
 	}
+	fmt.Fprintf(w, "silences in force: %d\n", len(st.Silences))
+	for _, sl := range st.Silences {
+		fmt.Fprintf(w, "  %s  %s  until %s  by %s: %s\n", sl.ID, oneLine(sl.Describe(), 100),
+			sl.ExpiresAt.UTC().Format(time.RFC3339), oneLine(sl.Author, 40), oneLine(sl.Reason, 100))
+	}
 	return nil
 }
 

@@ -15,7 +15,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tocsin-alerts/tocsin/matrix"
+	"github.com/tocsin-alerts/tocsin/route"
+	"github.com/tocsin-alerts/tocsin/slack"
+	"github.com/tocsin-alerts/tocsin/telegram"
 	"github.com/tocsin-alerts/tocsin/vocab"
+	"github.com/tocsin-alerts/tocsin/webhook"
 )
 
 // Config is tocsin's whole configuration. Zero config (no file) is Default():
@@ -36,6 +41,12 @@ type Config struct {
 	Discord         Discord  `yaml:"discord"`
 	Summary         Summary  `yaml:"summary"`
 	Web             Web      `yaml:"web"`
+	// The notifiers besides the console and Discord; each section's type
+	// lives with its notifier (config/notifiers.go).
+	Webhook  webhook.Config  `yaml:"webhook"`
+	Slack    slack.Config    `yaml:"slack"`
+	Telegram telegram.Config `yaml:"telegram"`
+	Matrix   matrix.Config   `yaml:"matrix"`
 }
 
 // Log configures log/slog output (to stderr).
@@ -54,6 +65,13 @@ type HTTP struct {
 	PushTokenFile string `yaml:"push_token_file"`
 	// PushMaxBodyBytes bounds one push request.
 	PushMaxBodyBytes int64 `yaml:"push_max_body_bytes"`
+	// APIToken is the bearer token of the JSON API (/v1/incidents,
+	// /v1/silences, /v1/alerts.atom) and `tocsin silence`/`incidents`;
+	// empty turns the API off. APIReadToken may only read.
+	APIToken         Secret `yaml:"api_token"`
+	APITokenFile     string `yaml:"api_token_file"`
+	APIReadToken     Secret `yaml:"api_read_token"`
+	APIReadTokenFile string `yaml:"api_read_token_file"`
 }
 
 // Store selects the database and how long it keeps what it stored.
@@ -144,6 +162,9 @@ type Alerts struct {
 	QuietAfter     Duration       `yaml:"quiet_after"`
 	RepeatInterval Duration       `yaml:"repeat_interval"`
 	DupThreshold   float64        `yaml:"dup_threshold"`
+	// InhibitRules hold back the events of lesser incidents while a more
+	// severe one like them is announced (route.Inhibit, alerts.InhibitRule).
+	InhibitRules []route.Inhibit `yaml:"inhibit_rules"`
 }
 
 // Outbox configures delivery retries.
@@ -170,13 +191,13 @@ type Console struct {
 // channel. A new notifier's section joins the check here.
 func (c *Config) Demo() bool {
 	return len(c.Sources) == 0 && c.HTTP.PushToken == "" && c.HTTP.PushTokenFile == "" &&
-		!c.Discord.Enabled() && c.Discord.TokenFile == ""
+		!c.Discord.Enabled() && c.Discord.TokenFile == "" && !c.anyNotifier()
 }
 
 // Default returns the configuration used when there is no file, and the
 // base every file is decoded onto.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Log:   Log{Level: "info", Format: "text"},
 		Rules: Rules{Prior: Prior{Enabled: true, Threshold: 0.4}},
 		HTTP:  HTTP{Addr: "127.0.0.1:8080", PushMaxBodyBytes: 1 << 20},
@@ -185,13 +206,16 @@ func Default() *Config {
 			Timeout: Duration(30e9), MaxBodyBytes: 10 << 20, PerHost: 2, ErrorBackoff: Duration(60e9),
 			MaxErrorBackoff: Duration(6 * 3600e9)},
 		Alerts: Alerts{MinSeverity: "medium", Corroboration: map[string]int{"low": 2, "medium": 1, "high": 1, "critical": 1},
-			GroupWindow: Duration(12 * 3600e9), QuietAfter: Duration(24 * 3600e9), RepeatInterval: Duration(10 * 60e9), DupThreshold: 0.5},
+			GroupWindow: Duration(12 * 3600e9), QuietAfter: Duration(24 * 3600e9), RepeatInterval: Duration(10 * 60e9), DupThreshold: 0.5,
+			InhibitRules: []route.Inhibit{}},
 		Outbox: Outbox{MaxAttempts: 10, RetryBase: Duration(2e9), RetryMax: Duration(10 * 60e9), SendTimeout: Duration(30e9),
 			StuckAfter: Duration(15 * 60e9)},
 		Console:         Console{Enabled: true, Format: "text"},
 		ShutdownTimeout: Duration(10e9),
 		Web:             defaultWeb(),
 	}
+	defaultNotifiers(c)
+	return c
 }
 
 // Options say how a config is loaded.
@@ -481,6 +505,11 @@ func (c *Config) problems() Errors {
 	if c.HTTP.PushMaxBodyBytes <= 0 {
 		errs.Add("http.push_max_body_bytes", "must be positive")
 	}
+	checkToken(&errs, "http.api_token", c.HTTP.APIToken)
+	checkToken(&errs, "http.api_read_token", c.HTTP.APIReadToken)
+	if c.HTTP.APIReadToken != "" && c.HTTP.APIReadToken == c.HTTP.APIToken {
+		errs.Add("http.api_read_token", "must differ from api_token, or every reader could write")
+	}
 	if strings.TrimSpace(c.Store.DSN) == "" {
 		errs.Add("store.dsn", "required (a SQLite file path or a postgres:// URL)")
 	}
@@ -533,6 +562,11 @@ func (c *Config) problems() Errors {
 	if c.Alerts.DupThreshold <= 0 || c.Alerts.DupThreshold > 1 {
 		errs.Add("alerts.dup_threshold", "must be in (0, 1]")
 	}
+	for i, r := range c.Alerts.InhibitRules {
+		for _, p := range r.Check() {
+			errs.Add(fmt.Sprintf("alerts.inhibit_rules[%d].%s", i, p.Field), "%s", p.Msg)
+		}
+	}
 	positive("outbox.max_attempts", int64(c.Outbox.MaxAttempts))
 	positive("outbox.retry_base", int64(c.Outbox.RetryBase))
 	positive("outbox.send_timeout", int64(c.Outbox.SendTimeout))
@@ -552,6 +586,7 @@ func (c *Config) problems() Errors {
 	c.Discord.validate("discord", &errs)
 	c.Summary.validate("summary", &errs)
 	c.Web.validate("web", &errs)
+	c.checkNotifiers(&errs)
 	return errs
 }
 

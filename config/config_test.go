@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,11 +158,18 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
 			rt = rt.Elem()
 		}
-		if rt.Kind() != reflect.Struct || rt.PkgPath() != reflect.TypeOf(Config{}).PkgPath() {
+		// The notifiers' sections and route specs live in their own
+		// packages of the module: walk those too.
+		if rt.Kind() != reflect.Struct || !strings.HasPrefix(rt.PkgPath(), "github.com/tocsin-alerts/tocsin/") {
 			return
 		}
 		for i := range rt.NumField() {
-			name := strings.Split(rt.Field(i).Tag.Get("yaml"), ",")[0]
+			tag := rt.Field(i).Tag.Get("yaml")
+			name := strings.Split(tag, ",")[0]
+			if strings.Contains(tag, ",inline") {
+				walk(rt.Field(i).Type, path)
+				continue
+			}
 			if name == "" || name == "-" {
 				continue
 			}
@@ -170,6 +178,12 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeOf(Config{}), "")
+	for _, k := range []string{"slack.channels.mention", "webhook.endpoints.secret_file", "alerts.inhibit_rules.source.max_severity",
+		"matrix.rooms.labels"} {
+		if !slices.Contains(keys, k) {
+			t.Errorf("the walk missed %s: a key in another package would go unchecked", k)
+		}
+	}
 	text := string(raw)
 	for _, k := range keys {
 		leaf := k[strings.LastIndex(k, ".")+1:]

@@ -52,6 +52,9 @@ type DiscordChannel struct {
 	Places []string `yaml:"places"`
 	// MinSeverity is low, medium, high or critical; default low.
 	MinSeverity string `yaml:"min_severity"`
+	// Labels the incident's sources must carry (region: sahel); empty:
+	// any source.
+	Labels map[string]string `yaml:"labels"`
 	// MentionRoles maps a severity to the role ids pinged at it, e.g.
 	// {critical: ["123…"]}.
 	MentionRoles map[string][]string `yaml:"mention_roles"`
@@ -151,6 +154,7 @@ func (d *Discord) validate(path string, errs *Errors) {
 				errs.Add(cp("min_severity"), "%v", err)
 			}
 		}
+		validateLabels(cp("labels"), ch.Labels, errs)
 		for sev, roles := range ch.MentionRoles {
 			if err := alertingSeverity(sev); err != nil {
 				errs.Add(cp("mention_roles."+sev), "%v", err)

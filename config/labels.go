@@ -1,9 +1,10 @@
 package config
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tocsin-alerts/tocsin/report"
 )
 
 // Limits of source labels: a handful of short words an operator routes on,
@@ -13,8 +14,6 @@ const (
 	maxLabelValueRunes = 100
 )
 
-var labelName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-
 // validateLabels checks one source's labels: names are lower-case words
 // (region, trust, desk), values one line of text.
 func validateLabels(path string, labels map[string]string, errs *Errors) {
@@ -23,7 +22,7 @@ func validateLabels(path string, labels map[string]string, errs *Errors) {
 	}
 	for k, v := range labels {
 		p := path + "." + k
-		if !labelName.MatchString(k) {
+		if !report.ValidLabelName(k) {
 			errs.Add(p, "label names are lower-case letters, digits and _, starting with a letter (at most 32)")
 		}
 		switch {

@@ -18,9 +18,13 @@ type secretRef struct {
 }
 
 func (c *Config) secrets() []secretRef {
-	return []secretRef{
+	return append([]secretRef{
 		{"http", "http.push_token", c.HTTP.PushTokenFile,
 			func(v string) { c.HTTP.PushToken = Secret(v) }, func() bool { return c.HTTP.PushToken != "" }},
+		{"http", "http.api_token", c.HTTP.APITokenFile,
+			func(v string) { c.HTTP.APIToken = Secret(v) }, func() bool { return c.HTTP.APIToken != "" }},
+		{"http", "http.api_read_token", c.HTTP.APIReadTokenFile,
+			func(v string) { c.HTTP.APIReadToken = Secret(v) }, func() bool { return c.HTTP.APIReadToken != "" }},
 		{"store", "store.dsn", c.Store.DSNFile,
 			func(v string) { c.Store.DSN = v }, func() bool { return c.Store.DSN != "" && c.Store.DSN != defaultDSN }},
 		{"discord", "discord.token", c.Discord.TokenFile,
@@ -31,7 +35,7 @@ func (c *Config) secrets() []secretRef {
 			func(v string) { c.Web.ReadToken = Secret(v) }, func() bool { return c.Web.ReadToken != "" }},
 		{"web", "web.admin_token", c.Web.AdminTokenFile,
 			func(v string) { c.Web.AdminToken = Secret(v) }, func() bool { return c.Web.AdminToken != "" }},
-	}
+	}, c.notifierSecrets()...)
 }
 
 // readSecretFiles fills each secret whose *_file key is set from that file

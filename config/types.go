@@ -2,12 +2,13 @@ package config
 
 import (
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tocsin-alerts/tocsin/secret"
 )
 
 // Duration is a time.Duration written as "90s", "5m", "24h" in YAML.
@@ -56,21 +57,7 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 
 func (d Duration) String() string { return time.Duration(d).String() }
 
-// Secret is a credential. Every way of printing it (fmt, JSON, YAML, slog)
-// shows "<secret>"; Reveal is the one deliberate way to read it.
-type Secret string
-
-// Reveal returns the secret itself.
-func (s Secret) Reveal() string { return string(s) }
-
-func (Secret) String() string   { return "<secret>" }
-func (Secret) GoString() string { return "<secret>" }
-
-// MarshalText implements encoding.TextMarshaler (JSON too).
-func (Secret) MarshalText() ([]byte, error) { return []byte("<secret>"), nil }
-
-// MarshalYAML hides the value in dumped config.
-func (Secret) MarshalYAML() (any, error) { return "<secret>", nil }
-
-// LogValue implements slog.LogValuer.
-func (Secret) LogValue() slog.Value { return slog.StringValue("<secret>") }
+// Secret is a credential (package secret): every way of printing it shows
+// "<secret>"; Reveal is the one deliberate way to read it. Notifier config
+// sections, which config imports, use the same type.
+type Secret = secret.Secret

@@ -32,18 +32,20 @@ const maxPreviewReports = 5000
 // secrets were read once, at load (readSecretFiles).
 func (w *Web) validate(path string, errs *Errors) {
 	p := func(field string) string { return path + "." + field }
-	for _, tok := range []struct {
-		field string
-		s     Secret
-	}{{"read_token", w.ReadToken}, {"admin_token", w.AdminToken}} {
-		if t := tok.s.Reveal(); t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
-			errs.Add(p(tok.field), "must be at least 16 characters without spaces (e.g. openssl rand -hex 16)") // never echo it
-		}
-	}
+	checkToken(errs, p("read_token"), w.ReadToken)
+	checkToken(errs, p("admin_token"), w.AdminToken)
 	if w.AdminToken != "" && w.AdminToken == w.ReadToken {
 		errs.Add(p("admin_token"), "must differ from read_token, or every reader could write")
 	}
 	if w.PreviewReports < 1 || w.PreviewReports > maxPreviewReports {
 		errs.Add(p("preview_reports"), "must be between 1 and %d, got %d", maxPreviewReports, w.PreviewReports)
+	}
+}
+
+// checkToken refuses a token an attacker could guess or that a shell would
+// split. It never echoes the token.
+func checkToken(errs *Errors, path string, s Secret) {
+	if t := s.Reveal(); t != "" && (len(t) < 16 || strings.ContainsAny(t, " \t\r\n")) {
+		errs.Add(path, "must be at least 16 characters without spaces (e.g. openssl rand -hex 16)")
 	}
 }

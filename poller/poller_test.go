@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/store/storetest"
 )
@@ -349,5 +350,53 @@ func TestEventsOfAnIncidentStayInOrder(t *testing.T) {
 	got := flaky.kinds()
 	if len(got) != 2 || !strings.HasPrefix(got[0], "opened:") || !strings.HasPrefix(got[1], "updated:") {
 		t.Fatalf("delivered %v; want opened then updated", got)
+	}
+}
+
+// TestInhibitionHoldsBackLowerIncidents: with the rule "a critical incident
+// holds back lower ones in its place", a high incident in Kharkiv opened
+// while a critical one is announced there is tracked but not delivered;
+// one elsewhere is delivered, and without the rule both are.
+func TestInhibitionHoldsBackLowerIncidents(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rule bool
+		want int // opened events delivered
+	}{{"with rule", true, 2}, {"without rule", false, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := sqliteStore(t)
+			clock := newClock()
+			pol := alerts.DefaultPolicy()
+			pol.RepeatInterval = 0
+			if tc.rule {
+				pol.Inhibit = []alerts.InhibitRule{{Source: alerts.Selector{MinSeverity: rules.SevCritical},
+					Target: alerts.Selector{MaxSeverity: rules.SevHigh}, Equal: []string{"place"}}}
+			}
+			rig := newRig(t, s, clock, rigOptions{policy: &pol})
+			wire := newFeed(t, "Wire", item{"w1", "Airstrike on Kharkiv", "An airstrike hit Kharkiv.", t0})
+			addFeeds(t, s, time.Minute, map[string]*feedServer{"wire": wire})
+			rig.cycle()
+			clock.Advance(2 * time.Minute)
+			wire.set(item{"w1", "Airstrike on Kharkiv", "An airstrike hit Kharkiv.", t0},
+				item{"w2", "Troops storm Kharkiv suburb", "Troops storm a Kharkiv suburb.", clock.Now()},
+				item{"w3", "Troops storm Aleppo", "Troops storm Aleppo.", clock.Now()})
+			rig.cycle()
+			got := rig.notes[0].kinds()
+			if len(got) != tc.want {
+				t.Fatalf("delivered %v, want %d opened events", got, tc.want)
+			}
+			open, err := s.OpenIncidents(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(open) != 3 {
+				t.Errorf("%d open incidents, want 3 (an inhibited one is still tracked)", len(open))
+			}
+			for _, inc := range open {
+				if inc.Location == "Kharkiv, Ukraine" && inc.Severity == rules.SevHigh && inc.Alerted == tc.rule {
+					t.Errorf("the high Kharkiv incident: alerted=%v with rule=%v", inc.Alerted, tc.rule)
+				}
+			}
+		})
 	}
 }

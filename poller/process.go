@@ -315,7 +315,10 @@ func (p *Poller) logSteps(source string, steps []alerts.Step) {
 		args := []any{"incident", s.IncidentID, "action", s.Action.String(), "event", string(s.Emit), "quiet", s.Quiet,
 			"reason", s.Reason.String(), "severity", s.Severity.String(), "location", s.Location, "identity", s.Identity}
 		if s.Silence != nil {
-			args = append(args, "silence", s.Silence.ID, "silence_kind", s.Silence.Kind, "author", s.Silence.Author)
+			args = append(args, "silence", s.Silence.ID, "silence_matchers", s.Silence.Describe(), "author", s.Silence.Author)
+		}
+		if s.InhibitedBy != "" {
+			args = append(args, "inhibited_by", s.InhibitedBy)
 		}
 		p.log.Info("incident decision", args...)
 	}

@@ -166,6 +166,11 @@ var migrations = []migration{
 		`ALTER TABLE sources ADD COLUMN alert_backlog INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE outbox ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0`,
 	}},
+	{5, "silences with several matchers", []string{
+		// The matchers after the first (kind, value), as a JSON list;
+		// '' for a silence of one matcher.
+		`ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 const (

@@ -64,3 +64,48 @@ func TestAddSilence(t *testing.T) {
 		}
 	})
 }
+
+// TestSilenceMatchersRoundTrip: a silence of several matchers (a label one
+// among them) comes back whole from both listings and by id, an expired one
+// only from the history, and EndSilence expires it once.
+func TestSilenceMatchersRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		multi := alerts.NewSilence([]alerts.Matcher{{Kind: alerts.SilencePlace, Value: "Kharkiv, Ukraine"},
+			{Kind: alerts.SilenceCategory, Value: "airstrike"}, {Kind: alerts.SilenceLabel, Value: "region=europe"}},
+			t0.Add(time.Hour), "ops", "drill", t0)
+		id, err := s.AddSilence(ctx, multi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.AddSilence(ctx, alerts.NewSilence([]alerts.Matcher{{Kind: alerts.SilenceRule, Value: "r"}},
+			t0.Add(time.Minute), "ops", "", t0.Add(-time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := t0.Add(10 * time.Minute)
+		active, err := s.ActiveSilences(ctx, now)
+		if err != nil || len(active) != 1 || active[0].Describe() != "place=Kharkiv, Ukraine, category=airstrike, label=region=europe" {
+			t.Fatalf("ActiveSilences = %+v, %v", active, err)
+		}
+		all, err := s.Silences(ctx, 10)
+		if err != nil || len(all) != 2 || all[0].ID != id || all[1].ID != old {
+			t.Fatalf("Silences = %+v, %v; want both, newest first", all, err)
+		}
+		got, ok, err := s.Silence(ctx, id)
+		if err != nil || !ok || len(got.And) != 2 || got.Author != "ops" || !got.ExpiresAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("Silence(%s) = %+v, %v, %v", id, got, ok, err)
+		}
+		if _, ok, err := s.Silence(ctx, "sil-none"); ok || err != nil {
+			t.Errorf("Silence(sil-none) = %v, %v", ok, err)
+		}
+		for i, want := range []bool{true, false} {
+			if ended, err := s.EndSilence(ctx, id, now); err != nil || ended != want {
+				t.Errorf("EndSilence #%d = %v, %v; want %v", i+1, ended, err, want)
+			}
+		}
+		if active, _ := s.ActiveSilences(ctx, now); len(active) != 0 {
+			t.Errorf("still active after EndSilence: %+v", active)
+		}
+	})
+}

@@ -15,7 +15,38 @@ const (
 	// the payloads are identical, so the first row per alert is kept.
 	sqlIncidentEvents = `SELECT alert_id, payload FROM outbox WHERE incident_id = ? ORDER BY seq, created_at, alert_id`
 	sqlIncidentData   = `SELECT data FROM incidents`
+	// One row per alert (the first notifier's), newest first.
+	sqlRecentEvents = `SELECT o.alert_id, o.payload FROM outbox o
+		WHERE o.notifier = (SELECT MIN(e.notifier) FROM outbox e WHERE e.alert_id = o.alert_id)
+		ORDER BY o.created_at DESC, o.incident_id, o.seq DESC LIMIT ?`
 )
+
+// RecentEvents returns up to limit alert events of every incident, newest
+// first (the Atom feed of alerts). Like IncidentEvents it reads the
+// outbox: an event that went to no notifier is absent.
+func (s *Store) RecentEvents(ctx context.Context, limit int) ([]alerts.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(sqlRecentEvents), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	defer rows.Close()
+	var out []alerts.Alert
+	for rows.Next() {
+		var id, payload string
+		if err := rows.Scan(&id, &payload); err != nil {
+			return nil, fmt.Errorf("recent events: %w", err)
+		}
+		var a alerts.Alert
+		if err := json.Unmarshal([]byte(payload), &a); err != nil {
+			return nil, fmt.Errorf("recent events: decode %s: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	return out, nil
+}
 
 // FindIncident returns one incident by id; ok is false when there is none.
 func (s *Store) FindIncident(ctx context.Context, id string) (alerts.Incident, bool, error) {

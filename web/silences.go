@@ -4,26 +4,25 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
-	"github.com/tocsin-alerts/tocsin/rules"
 )
 
 // durationOptions are the silence lengths offered (Go durations).
 var durationOptions = []option{{"1h", "1 hour"}, {"4h", "4 hours"}, {"24h", "1 day"}, {"168h", "1 week"}, {"720h", "30 days"}}
 
 // maxSilence bounds a silence: a forgotten one should not hide a war.
-const maxSilence = 90 * 24 * time.Hour
+const maxSilence = alerts.MaxSilence
 
 var silenceKinds = []option{
 	{string(alerts.SilencePlace), "place"},
 	{string(alerts.SilenceCategory), "category"},
 	{string(alerts.SilenceRule), "rule"},
 	{string(alerts.SilenceIncident), "incident"},
+	{string(alerts.SilenceLabel), "source label (name=value)"},
 }
 
 type silencesData struct {
@@ -103,20 +102,13 @@ func (s *Server) parseSilence(f silenceForm) (alerts.Silence, error) {
 	if len(f.Value) > 200 || len(f.Reason) > 500 {
 		return alerts.Silence{}, fmt.Errorf("the value may be 200 characters long and the reason 500")
 	}
-	set := s.o.Rules.Set()
-	switch kind {
-	case alerts.SilenceCategory:
-		c, err := set.Categories().Parse(f.Value)
-		if err != nil {
-			return alerts.Silence{}, err
-		}
-		f.Value = string(c)
-	case alerts.SilenceRule:
-		known := slices.ContainsFunc(set.Rules(), func(ri rules.RuleInfo) bool { return strings.EqualFold(ri.ID, f.Value) })
-		if !known {
-			return alerts.Silence{}, fmt.Errorf("no rule has the id %q", f.Value)
-		}
+	// Categories, rule ids and labels are checked as every silence is
+	// (alerts.Matcher.Check): the live vocabulary, the closest name.
+	m, err := alerts.Matcher{Kind: kind, Value: f.Value}.Check(s.o.Rules.Set())
+	if err != nil {
+		return alerts.Silence{}, err
 	}
+	f.Value = m.Value
 	d, err := time.ParseDuration(f.Duration)
 	if err != nil || d <= 0 || d > maxSilence {
 		return alerts.Silence{}, fmt.Errorf("the duration must be a Go duration such as 4h, at most %v", maxSilence)
