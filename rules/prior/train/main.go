@@ -75,7 +75,7 @@ const defaultExactWeight = 4
 type item struct {
 	id     string
 	text   string // the opening words, for listings
-	group  string // portal-weak, portal-train, dev, synthetic
+	group  string // portal-weak, portal-train, portal-2015, dev, synthetic
 	feats  []uint32
 	target float64
 	exact  bool // hand-labelled: target is 0 or 1
@@ -139,10 +139,16 @@ func run(o options, w io.Writer) error {
 	return nil
 }
 
+// heldOut are the evaluation files nothing is trained or tuned on: the
+// trainer reads them only to refuse and exclude their items. (The first two
+// Portal samples, portal-eval.jsonl and portal-eval2.jsonl, were held out
+// once, measured, and are training data since; see corpus/README.md.)
+var heldOut = []string{"portal-eval3.jsonl", "synthetic-heldout.jsonl"}
+
 // load reads the corpora: the weakly labelled Portal file (up to o.until,
-// minus items labelled by hand), the hand-labelled Portal training sample,
-// the dev corpus and the synthetic training reports. It never reads the
-// evaluation sample except to exclude its items.
+// minus items labelled by hand), the hand-labelled Portal samples, the dev
+// corpus and the synthetic training reports. It never reads an evaluation
+// file except to exclude its items.
 func load(set *rules.Set, o options) ([]item, func(options, string) string, *wordTable, error) {
 	h := sha256.New()
 	read := func(name string) ([]report.Labelled, error) {
@@ -169,21 +175,27 @@ func load(set *rules.Set, o options) ([]item, func(options, string) string, *wor
 	}
 	words := newWordTable()
 	exclude := map[string]bool{}
-	eval, err := read("portal-eval.jsonl")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, l := range eval {
-		exclude[l.ID] = true
+	for _, name := range heldOut {
+		eval, err := read(name)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, l := range eval {
+			exclude[l.ID] = true
+		}
 	}
 	var items []item
 	labelled := map[string]bool{}
 	rates := map[string][2]float64{} // weak label → (escalations, items) among hand-labelled items
 	for _, f := range []struct{ name, group string }{
-		{"portal-train.jsonl", "portal-train"}, {"dev.jsonl", "dev"}, {"synthetic-train.jsonl", "synthetic"},
+		{"portal-train.jsonl", "portal-train"}, {"portal-eval.jsonl", "portal-2015"}, {"portal-eval2.jsonl", "portal-2015"},
+		{"dev.jsonl", "dev"}, {"synthetic-train.jsonl", "synthetic"},
 	} {
 		ls, err := read(f.name)
-		if os.IsNotExist(err) && f.group == "synthetic" {
+		if os.IsNotExist(err) && f.group != "portal-train" && f.group != "dev" {
 			continue
 		}
 		if err != nil {
@@ -200,8 +212,8 @@ func load(set *rules.Set, o options) ([]item, func(options, string) string, *wor
 				return nil, nil, nil, fmt.Errorf("%s: %s is in the evaluation sample", f.name, l.ID)
 			}
 			labelled[l.ID] = true
-			if l.Section != "" {
-				words.add(l.Section, l.Text)
+			if l.Section != "" && l.Published.Year() <= o.until {
+				words.add(l.Section, l.Text) // the word table, like the weak labels, stops at o.until
 			}
 			y := 0.0
 			if *lb.Escalation {
