@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot"
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
@@ -331,11 +332,17 @@ func (d *discordReloader) ReloadRules(ctx context.Context) (bot.ReloadResult, er
 		return res, nil
 	}
 	var ps rules.Problems
-	if errors.As(err, &ps) {
+	var routes config.Errors // a route names a category the new rules lack
+	switch {
+	case errors.As(err, &ps):
 		for _, p := range ps {
 			res.Problems = append(res.Problems, p.String())
 		}
-	} else {
+	case errors.As(err, &routes):
+		for _, p := range routes {
+			res.Problems = append(res.Problems, "config "+p.Error())
+		}
+	default:
 		res.Problems = []string{err.Error()}
 	}
 	return res, nil

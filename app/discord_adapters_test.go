@@ -14,6 +14,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot"
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/store/storetest"
@@ -214,6 +215,18 @@ func TestDiscordReloaderReportsProblems(t *testing.T) {
 	os.Remove(bad)
 	if res, err := rl.ReloadRules(context.Background()); err != nil || !res.Applied || len(res.Problems) != 0 {
 		t.Errorf("good reload = %+v, %v", res, err)
+	}
+	// A guard's refusal (a route names a category the rules no longer
+	// declare) is listed one problem a line, with the route's field.
+	r.Guard(func(*rules.Set) error {
+		var errs config.Errors
+		errs.Add("slack.channels[0].categories[0]", "unknown category")
+		errs.Add("webhook.endpoints[1].categories[0]", "unknown category")
+		return errs
+	})
+	res, err = rl.ReloadRules(context.Background())
+	if err != nil || res.Applied || len(res.Problems) != 2 || !strings.Contains(res.Problems[0], "slack.channels[0].categories[0]") {
+		t.Errorf("reload refused by a route = %+v, %v; want one problem per route", res, err)
 	}
 }
 
