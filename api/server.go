@@ -186,6 +186,14 @@ func (s *Server) guard(need access, h http.HandlerFunc) http.Handler {
 	})
 }
 
+// CanRead reports whether r presents a token of the API (api_read_token
+// or api_token). GET /status, outside the API, uses it to show API readers
+// what it leaves out for everyone else.
+func (s *Server) CanRead(r *http.Request) bool {
+	got, _ := s.access(r)
+	return got >= readOnly
+}
+
 func (s *Server) read(h http.HandlerFunc) http.Handler  { return s.guard(readOnly, h) }
 func (s *Server) write(h http.HandlerFunc) http.Handler { return s.guard(readWrite, h) }
 

@@ -265,3 +265,25 @@ func TestDiscordSubscriptionsAcksAndPlaces(t *testing.T) {
 		t.Errorf("Complete(Khark) = %v", got)
 	}
 }
+
+// TestDiscordStatusIsThePublicView: Discord's /status is posted in the
+// channel for every member, so its silences are the public /status's:
+// matchers and end, not who added them or why (/silences, answered to the
+// asker alone, has those).
+func TestDiscordStatusIsThePublicView(t *testing.T) {
+	s, _ := storetest.SQLite(t)
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := s.AddSilence(ctx, alerts.NewSilence([]alerts.Matcher{{Kind: alerts.SilencePlace, Value: "Kharkiv"},
+		{Kind: alerts.SilenceCategory, Value: "airstrike"}}, now.Add(time.Hour), "123456789012345678", "covered by the live desk", now)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := (&discordStatus{s: s}).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Silences) != 1 || !strings.Contains(st.Silences[0].Describe(), "Kharkiv") || !strings.Contains(st.Silences[0].Describe(), "airstrike") ||
+		st.Silences[0].Author != "" || st.Silences[0].Reason != "" || !strings.HasPrefix(st.Silences[0].ID, "sil-") {
+		t.Errorf("Discord /status silences = %+v; want id and both matchers, without who and why", st.Silences)
+	}
+}

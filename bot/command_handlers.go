@@ -495,8 +495,8 @@ func (h *Handler) cmdSilences() reply {
 	})
 }
 
-// silenceLines lists silences one per line (matchers, end, author,
-// reason), at most max of them and within limit runes. Every value is
+// silenceLines lists silences one per line (matchers, end, and reason and
+// author where the list has them), at most max of them and within limit runes. Every value is
 // escaped: silences made over the API carry text anyone with the token
 // typed.
 func silenceLines(list []alerts.Silence, max, limit int) string {
@@ -505,8 +505,11 @@ func silenceLines(list []alerts.Silence, max, limit int) string {
 	}
 	var b strings.Builder
 	for i, s := range list {
-		line := fmt.Sprintf("🔇 `%s` %s until %s — %s (%s)\n", oneLineN(s.ID, 40), oneLineN(s.Describe(), 200),
-			discordTime(s.ExpiresAt, "f"), oneLineN(orDash(s.Reason), 200), oneLineN(orDash(s.Author), 60))
+		line := fmt.Sprintf("🔇 `%s` %s until %s", oneLineN(s.ID, 40), oneLineN(s.Describe(), 200), discordTime(s.ExpiresAt, "f"))
+		if s.Reason != "" || s.Author != "" { // the public /status has neither
+			line += fmt.Sprintf(" — %s (%s)", oneLineN(orDash(s.Reason), 200), oneLineN(orDash(s.Author), 60))
+		}
+		line += "\n"
 		if i == max || runes(b.String())+runes(line) > limit-2 {
 			b.WriteString("…")
 			break
