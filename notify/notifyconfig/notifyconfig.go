@@ -37,6 +37,28 @@ func (t *BotToken) Secrets() []secret.Ref {
 		IsSet: func() bool { return t.Token != "" }}}
 }
 
+// Bot is what a chat section with a bot token has (Slack, Telegram),
+// inline: the token, the platform's API base and the retry settings.
+type Bot struct {
+	BotToken `yaml:",inline"`
+	// APIURL is the API base: a proxy, a self-hosted server, or the
+	// platform's loopback twin in tests.
+	APIURL string `yaml:"api_url"`
+	Retry  `yaml:",inline"`
+}
+
+// Check fills the defaults (defaultURL for an empty API URL) and reports
+// the problems: the API URL, the retry settings, and the token once the
+// section has routes. It never echoes the token.
+func (b *Bot) Check(add func(field, msg string), defaultURL string, routes int) {
+	if b.APIURL == "" {
+		b.APIURL = defaultURL
+	}
+	b.Retry.Check(add)
+	CheckURL(add, "api_url", b.APIURL)
+	CheckCredential(add, "token", b.Token != "", routes)
+}
+
 // Retry is how a notifier waits out rate limits and 5xx answers (inline
 // in each section): RetryBudget attempts per request, MaxRetryWait the
 // longest wait (a Retry-After) honoured inside one delivery attempt;

@@ -11,17 +11,15 @@ import (
 	"github.com/tocsin-alerts/tocsin/route"
 )
 
-// Config is the `slack:` section. The notifier is on when a token is set.
+// Config is the `slack:` section. The notifier is on when a token is set:
+// the bot token (xoxb-…), with chat:write and channels:history (to find a
+// message again after a crash); api_url is the Web API base (a proxy, or
+// slacktest in tests).
 type Config struct {
-	// Token is the bot token (xoxb-…), with chat:write and
-	// channels:history (to find a message again after a crash).
-	notifyconfig.BotToken `yaml:",inline"`
-	// APIURL is the Web API base; a proxy or slacktest in tests.
-	APIURL string `yaml:"api_url"`
+	notifyconfig.Bot `yaml:",inline"`
 	// Channels route incidents to channels (ids, C…); mention lists user
 	// group ids (S…) per severity.
-	Channels           []notifyconfig.RouteSpec `yaml:"channels"`
-	notifyconfig.Retry `yaml:",inline"`
+	Channels []notifyconfig.RouteSpec `yaml:"channels"`
 }
 
 // DefaultAPIURL is Slack's Web API.
@@ -29,18 +27,13 @@ const DefaultAPIURL = "https://slack.com/api/"
 
 // Default is the section's defaults.
 func Default() Config {
-	return Config{APIURL: DefaultAPIURL, Channels: []notifyconfig.RouteSpec{}, Retry: notifyconfig.DefaultRetry()}
+	return Config{Bot: notifyconfig.Bot{APIURL: DefaultAPIURL, Retry: notifyconfig.DefaultRetry()}, Channels: []notifyconfig.RouteSpec{}}
 }
 
 // Check fills defaults and reports every problem (fields relative to the
 // section). It never echoes the token.
 func (c *Config) Check(add func(field, msg string)) {
-	if c.APIURL == "" {
-		c.APIURL = DefaultAPIURL
-	}
-	c.Retry.Check(add)
-	notifyconfig.CheckURL(add, "api_url", c.APIURL)
-	notifyconfig.CheckCredential(add, "token", c.Token != "", len(c.Channels))
+	c.Bot.Check(add, DefaultAPIURL, len(c.Channels))
 	if t := c.Token.Reveal(); t != "" && !strings.HasPrefix(t, "xox") {
 		add("token", "a Slack bot token starts with xoxb-")
 	}

@@ -15,33 +15,25 @@ import (
 // DefaultAPIURL is Telegram's Bot API server.
 const DefaultAPIURL = "https://api.telegram.org"
 
-// Config is the `telegram:` section. The notifier is on when a token is set.
+// Config is the `telegram:` section. The notifier is on when a token is
+// set: the bot token from @BotFather ("123456:ABC…"); api_url is the Bot
+// API server (a local telegram-bot-api server, or telegramtest in tests).
 type Config struct {
-	// Token is the bot token from @BotFather ("123456:ABC…").
-	notifyconfig.BotToken `yaml:",inline"`
-	// APIURL is the Bot API server (a local telegram-bot-api server, or
-	// telegramtest in tests).
-	APIURL string `yaml:"api_url"`
+	notifyconfig.Bot `yaml:",inline"`
 	// Chats route incidents to chats: channel is a chat id ("-100…") or
 	// "@channelname"; mention lists usernames ("@oncall") per severity.
-	Chats              []notifyconfig.RouteSpec `yaml:"chats"`
-	notifyconfig.Retry `yaml:",inline"`
+	Chats []notifyconfig.RouteSpec `yaml:"chats"`
 }
 
 // Default is the section's defaults.
 func Default() Config {
-	return Config{APIURL: DefaultAPIURL, Chats: []notifyconfig.RouteSpec{}, Retry: notifyconfig.DefaultRetry()}
+	return Config{Bot: notifyconfig.Bot{APIURL: DefaultAPIURL, Retry: notifyconfig.DefaultRetry()}, Chats: []notifyconfig.RouteSpec{}}
 }
 
 // Check fills defaults and reports every problem. It never echoes the
 // token.
 func (c *Config) Check(add func(field, msg string)) {
-	if c.APIURL == "" {
-		c.APIURL = DefaultAPIURL
-	}
-	c.Retry.Check(add)
-	notifyconfig.CheckURL(add, "api_url", c.APIURL)
-	notifyconfig.CheckCredential(add, "token", c.Token != "", len(c.Chats))
+	c.Bot.Check(add, DefaultAPIURL, len(c.Chats))
 	if t := c.Token.Reveal(); t != "" && !strings.Contains(t, ":") {
 		add("token", "a bot token looks like 123456:ABC-DEF… (from @BotFather)")
 	}
