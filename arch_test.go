@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,6 +112,105 @@ func TestArchCheckBites(t *testing.T) {
 	deps := goList(t, "-e", "-deps", "-f", "{{.ImportPath}}", ".")
 	if len(forbiddenIn(deps)) == 0 {
 		t.Fatalf("the tocsin command shows no forbidden dependency; is go list output parsed right? %v", deps)
+	}
+}
+
+// configMay is everything outside the standard library that config may
+// depend on, directly or through another package (design.md: config
+// imports the stdlib and YAML). Reading a config file must not link a chat
+// SDK, a feed parser or a database driver: `tocsin silence` and `tocsin
+// status` load it too, and each notifier's section lives next to the
+// notifier in a leaf package for exactly this reason. Add a package here
+// only if it is as small and pure as these, and say why.
+var configMay = struct {
+	modules  []string // third-party modules, by module path
+	packages []string // tocsin packages, by import path below the module
+}{
+	modules: []string{
+		"gopkg.in/yaml.v3", // the YAML decoder: strict decoding, line numbers
+	},
+	packages: []string{
+		"config",                  // itself
+		"vocab",                   // severities, categories, label names: one vocabulary
+		"secret",                  // the Secret type that prints <secret>
+		"route",                   // a route's filter as configured, and inhibition rules
+		"notify/notifyconfig",     // what the notifiers' sections share: BotToken, Retry, RouteSpec
+		"slack/slackconfig",       // the slack: section
+		"telegram/telegramconfig", // the telegram: section
+		"matrix/matrixconfig",     // the matrix: section
+		"webhook/webhookconfig",   // the webhook: section
+	},
+}
+
+const module = "github.com/tocsin-alerts/tocsin"
+
+// outsideConfigMay returns the non-standard packages of a go list line set
+// ("importpath modulepath") that configMay does not allow.
+func outsideConfigMay(lines []string) []string {
+	var bad []string
+	for _, ln := range lines {
+		pkg, mod, _ := strings.Cut(ln, " ")
+		switch {
+		case mod == module:
+			if !contains(configMay.packages, strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")) {
+				bad = append(bad, pkg)
+			}
+		case !contains(configMay.modules, mod):
+			bad = append(bad, pkg+" (module "+mod+")")
+		}
+	}
+	return bad
+}
+
+// nonStandard lists pkg's dependency closure outside the standard library,
+// one "importpath modulepath" a line.
+func nonStandard(t *testing.T, pkgs ...string) []string {
+	t.Helper()
+	cmd := exec.Command(goTool(t), append([]string{"list", "-deps", "-f",
+		"{{if not .Standard}}{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}{{end}}"}, pkgs...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %v: %v", pkgs, err)
+	}
+	var lines []string
+	for _, ln := range strings.Split(string(out), "\n") {
+		if ln = strings.TrimSpace(ln); ln != "" {
+			lines = append(lines, ln)
+		}
+	}
+	return lines
+}
+
+// TestConfigDependsOnLeavesOnly enforces design.md's boundary for config:
+// its dependency closure holds the standard library, gopkg.in/yaml.v3 and
+// the tocsin leaves of configMay, nothing else. The leaves themselves do
+// no I/O (the core's forbidden list), and each listed leaf is still used,
+// so that the list says what config depends on.
+func TestConfigDependsOnLeavesOnly(t *testing.T) {
+	deps := nonStandard(t, "./config")
+	if bad := outsideConfigMay(deps); len(bad) > 0 {
+		t.Errorf("config depends on %d package(s) outside stdlib, YAML and its leaves (arch_test.go configMay):\n  %s",
+			len(bad), strings.Join(bad, "\n  "))
+	}
+	for _, p := range configMay.packages {
+		if !slices.ContainsFunc(deps, func(ln string) bool { return strings.HasPrefix(ln, module+"/"+p+" ") }) {
+			t.Errorf("configMay lists %s, which config no longer depends on: remove it", p)
+		}
+	}
+	var leaves []string
+	for _, p := range configMay.packages {
+		if p != "config" {
+			leaves = append(leaves, "./"+p)
+		}
+	}
+	if bad := forbiddenIn(goList(t, append([]string{"-deps", "-f", "{{.ImportPath}}"}, leaves...)...)); len(bad) > 0 {
+		t.Errorf("config's leaves depend on %v; they must do no I/O and import no SDK", bad)
+	}
+	// The check bites: a notifier package (slack-go) is outside the list.
+	if bad := outsideConfigMay(nonStandard(t, "./slack")); !slices.ContainsFunc(bad, func(s string) bool {
+		return strings.Contains(s, "github.com/slack-go/slack")
+	}) {
+		t.Errorf("the slack notifier passes the config dependency check: %v", bad)
 	}
 }
 

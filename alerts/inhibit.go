@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tocsin-alerts/tocsin/route"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // InhibitRule holds back the events of incidents that Target selects while
@@ -23,20 +26,30 @@ type InhibitRule struct {
 	Target Selector
 	// Equal lists what the two incidents must share: "place" (SamePlace),
 	// "category" (one in common) or "labels.NAME" (a value of that source
-	// label in common). Empty: nothing, any source incident inhibits.
+	// label in common), as route.ParseEqual normalises them. Empty:
+	// nothing, any source incident inhibits.
 	Equal []string
 }
 
-// ParseEqual checks one Equal field name.
-func ParseEqual(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "place" || s == "category" {
-		return s, nil
+// InhibitRuleOf compiles an inhibition rule as configured (package route)
+// with the rule set's categories; the error names the field.
+func InhibitRuleOf(r route.Inhibit, cats vocab.Categories) (InhibitRule, error) {
+	var out InhibitRule
+	var err error
+	if out.Source, err = SelectorOf(r.Source, cats); err != nil {
+		return out, fmt.Errorf("source.%w", err)
 	}
-	if name, ok := strings.CutPrefix(s, "labels."); ok && labelName(name) {
-		return s, nil
+	if out.Target, err = SelectorOf(r.Target, cats); err != nil {
+		return out, fmt.Errorf("target.%w", err)
 	}
-	return "", fmt.Errorf("%q is not place, category or labels.NAME", s)
+	for i, e := range r.Equal {
+		f, err := route.ParseEqual(e)
+		if err != nil {
+			return out, fmt.Errorf("equal[%d]: %w", i, err)
+		}
+		out.Equal = append(out.Equal, f)
+	}
+	return out, nil
 }
 
 // Inhibited returns the rule and the open incident that hold back an event

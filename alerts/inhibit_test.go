@@ -1,9 +1,11 @@
 package alerts
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/rules"
 )
 
@@ -85,10 +87,37 @@ func TestInhibited(t *testing.T) {
 	}
 }
 
-func TestParseEqual(t *testing.T) {
-	for in, ok := range map[string]bool{"place": true, " Category": true, "labels.region": true, "labels.": false, "country": false} {
-		if _, err := ParseEqual(in); (err == nil) != ok {
-			t.Errorf("ParseEqual(%q) = %v", in, err)
-		}
+// TestSelectorOf: a configured route compiles with the rule set's
+// vocabulary (an alias, spaces), and a typo names its field and the
+// category meant.
+func TestSelectorOf(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := SelectorOf(route.Spec{Categories: []string{"Mass casualty"}, MinSeverity: "high", Places: []string{" Ukraine "},
+		Labels: map[string]string{"region": " europe "}}, set.Categories())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.Categories[0] != "mass_casualty" || sel.MinSeverity != rules.SevHigh || sel.Places[0] != "Ukraine" || sel.Labels["region"] != "europe" {
+		t.Errorf("SelectorOf = %+v", sel)
+	}
+	if !sel.Matches(Incident{Severity: rules.SevCritical, Categories: []string{"mass_casualty"}, Location: "Kharkiv, Ukraine",
+		Sources: []SourceRef{{Labels: report.NewLabels(map[string]string{"region": "europe"})}}}) {
+		t.Error("compiled selector does not match its incident")
+	}
+	if _, err := SelectorOf(route.Spec{Categories: []string{"airstrik"}}, set.Categories()); err == nil ||
+		!strings.Contains(err.Error(), "categories[0]") || !strings.Contains(err.Error(), "did you mean airstrike") {
+		t.Errorf("typo: %v", err)
+	}
+	r, err := InhibitRuleOf(route.Inhibit{Source: route.Spec{MinSeverity: "critical"}, Target: route.Spec{MaxSeverity: "high"},
+		Equal: []string{" Place"}}, set.Categories())
+	if err != nil || r.Source.MinSeverity != rules.SevCritical || r.Target.MaxSeverity != rules.SevHigh || r.Equal[0] != "place" {
+		t.Fatalf("InhibitRuleOf = %+v, %v", r, err)
+	}
+	if _, err := InhibitRuleOf(route.Inhibit{Target: route.Spec{Categories: []string{"shellin"}}}, set.Categories()); err == nil ||
+		!strings.HasPrefix(err.Error(), "target.categories[0]") {
+		t.Errorf("inhibit typo: %v", err)
 	}
 }

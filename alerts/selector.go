@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Selector picks incidents by what they are: severity band, category,
@@ -27,6 +29,34 @@ type Selector struct {
 	// Labels: for each name, one of the incident's sources carries that
 	// value (empty: any source).
 	Labels map[string]string
+}
+
+// SelectorOf compiles a route as configured (package route) with the rule
+// set's categories. The error names the field and, for a typo, the closest
+// category.
+func SelectorOf(s route.Spec, cats vocab.Categories) (Selector, error) {
+	lo, hi, err := s.Band()
+	if err != nil {
+		return Selector{}, err
+	}
+	cs, err := s.ParseCategories(cats)
+	if err != nil {
+		return Selector{}, err
+	}
+	sel := Selector{MinSeverity: lo, MaxSeverity: hi}
+	for _, c := range cs {
+		sel.Categories = append(sel.Categories, string(c))
+	}
+	for _, p := range s.Places {
+		sel.Places = append(sel.Places, strings.TrimSpace(p))
+	}
+	if len(s.Labels) > 0 {
+		sel.Labels = make(map[string]string, len(s.Labels))
+		for k, v := range s.Labels {
+			sel.Labels[k] = strings.TrimSpace(v)
+		}
+	}
+	return sel, nil
 }
 
 // Matches reports whether the incident is one the selector picks.

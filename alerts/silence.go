@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // SilenceKind is what a silence matcher matches on.
@@ -244,12 +244,10 @@ func (m Matcher) Check(set *rules.Set) (Matcher, error) {
 	case SilenceLabel:
 		name, value, ok := strings.Cut(m.Value, "=")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !labelName(name) || value == "" {
+		if !ok || !vocab.ValidLabelName(name) || value == "" {
 			return m, fmt.Errorf("label: %q is not name=value with a lower-case name (region=sahel)", m.Value)
 		}
 		m.Value = name + "=" + value
 	}
 	return m, nil
 }
-
-func labelName(s string) bool { return report.ValidLabelName(s) }

@@ -60,11 +60,10 @@ func (s *Server) parseFilter(r *http.Request) (Filter, []feed.FieldError) {
 	q := r.URL.Query()
 	var problems []feed.FieldError
 	f := Filter{Select: s.parseSelector(q, &problems), Limit: 50}
-	switch st := State(q.Get("state")); st {
-	case StateAnnounced, StateOpen, StateResolved, StatePending, StateAll:
+	if st, err := alerts.ParseStateFilter(q.Get("state")); err == nil {
 		f.State = st
-	default:
-		problems = append(problems, feed.FieldError{Field: "state", Message: "want open, resolved, pending or all (default: announced)"})
+	} else {
+		problems = append(problems, feed.FieldError{Field: "state", Message: err.Error()})
 	}
 	if v := q.Get("since"); v != "" {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {

@@ -16,24 +16,10 @@ import (
 	"github.com/tocsin-alerts/tocsin/rules"
 )
 
-// State narrows the incident list by lifecycle; the strings are the same
-// as the web console's.
-type State string
-
-// Incident states. The default, StateAnnounced, is what Discord's /alerts
-// lists: incidents that were announced, open or resolved.
-const (
-	StateAnnounced State = ""
-	StateOpen      State = "open"
-	StateResolved  State = "resolved"
-	StatePending   State = "pending"
-	StateAll       State = "all"
-)
-
 // Filter narrows the incident list.
 type Filter struct {
 	Select alerts.Selector
-	State  State
+	State  alerts.StateFilter
 	// Since keeps incidents active at or after it (zero: no bound).
 	Since time.Time
 	Limit int
@@ -184,6 +170,14 @@ func (s *Server) guard(need access, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
+}
+
+// CanRead reports whether r presents a token of the API (api_read_token
+// or api_token). GET /status, outside the API, uses it to show API readers
+// what it leaves out for everyone else.
+func (s *Server) CanRead(r *http.Request) bool {
+	got, _ := s.access(r)
+	return got >= readOnly
 }
 
 func (s *Server) read(h http.HandlerFunc) http.Handler  { return s.guard(readOnly, h) }

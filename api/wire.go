@@ -94,20 +94,10 @@ type NewSilence struct {
 	Comment   string           `json:"comment"`
 }
 
-func stateOf(inc alerts.Incident) string {
-	switch {
-	case !inc.Alerted:
-		return string(StatePending)
-	case inc.Open():
-		return string(StateOpen)
-	}
-	return string(StateResolved)
-}
-
 // IncidentOf is an incident as the API (and the webhook) show it.
 func IncidentOf(inc alerts.Incident) Incident {
 	out := Incident{ID: inc.ID, Title: inc.Title, Location: inc.Location, Categories: nonNil(inc.Categories),
-		Severity: inc.Severity.String(), State: stateOf(inc), Contested: inc.Contested, Corroboration: inc.Corroboration,
+		Severity: inc.Severity.String(), State: string(alerts.StateOf(inc)), Contested: inc.Contested, Corroboration: inc.Corroboration,
 		Summary: inc.Summary, Labels: inc.Labels(), FirstSeen: inc.FirstSeen, LastSeen: inc.LastSeen,
 		Sources: []Source{}, Evidence: []Evidence{}}
 	if !inc.ResolvedAt.IsZero() {

@@ -7,7 +7,6 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/api"
 	"github.com/tocsin-alerts/tocsin/store"
-	"github.com/tocsin-alerts/tocsin/web"
 )
 
 // newAPI builds the JSON API over the store and the live rules: the same
@@ -43,7 +42,7 @@ func (i *apiIncidents) Incidents(ctx context.Context, f api.Filter) ([]alerts.In
 		if len(out) == f.Limit {
 			break
 		}
-		if stateMatches(inc, web.State(f.State)) && f.Select.Matches(inc) {
+		if f.State.Matches(inc) && f.Select.Matches(inc) {
 			out = append(out, inc)
 		}
 	}

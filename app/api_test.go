@@ -34,7 +34,8 @@ type apiRig struct {
 	rec   *pushRecorder
 }
 
-func startAPIRig(t *testing.T) *apiRig {
+// startAPIRig starts it; with, if given, changes the config first.
+func startAPIRig(t *testing.T, with ...func(*config.Config)) *apiRig {
 	t.Helper()
 	cfg := testConfig(t)
 	cfg.HTTP.Addr = "127.0.0.1:0"
@@ -42,6 +43,12 @@ func startAPIRig(t *testing.T) *apiRig {
 	cfg.Console.Enabled = false
 	inbox := t.TempDir()
 	cfg.Sources = []config.Source{{ID: "desk", Kind: "folder", Path: inbox, Interval: config.Duration(time.Second), AlertBacklog: true}}
+	for _, fn := range with {
+		fn(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	rec := &pushRecorder{}
 	a, err := app.New(context.Background(), cfg, app.Deps{Notifiers: []alerts.Notifier{rec}, Logger: discard()})
 	if err != nil {

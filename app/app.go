@@ -141,6 +141,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
+	if err := guardRoutes(cfg, a.Rules); err != nil {
+		return nil, err
+	}
 
 	// 2b. Discord, only with a token: its notifier joins the outbox's, its
 	// bot starts in Run (in the background, retried while Discord is
@@ -360,7 +363,7 @@ func policy(c config.Alerts, cats vocab.Categories) (alerts.Policy, error) {
 	p.RepeatInterval = c.RepeatInterval.D()
 	p.DupThreshold = c.DupThreshold
 	for i, r := range c.InhibitRules {
-		rule, err := r.Rule(cats)
+		rule, err := alerts.InhibitRuleOf(r, cats)
 		if err != nil {
 			return p, fmt.Errorf("config: alerts.inhibit_rules[%d].%w", i, err)
 		}

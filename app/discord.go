@@ -45,12 +45,6 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 	if err != nil {
 		return nil, err
 	}
-	// A rules edit that drops a category a configured route names would
-	// make that route match nothing, silently: such a reload is refused.
-	r.Guard(func(set *rules.Set) error {
-		_, err := discordRoutes(cfg.Channels, set.Categories())
-		return err
-	})
 	subs := &discordSubscriptions{s: s, now: now}
 	acks := &discordAcks{s: s}
 	n, err := bot.NewNotifier(client, bot.NotifierOptions{Routes: routes, Subscriptions: subs, Refs: &discordRefs{s: s},

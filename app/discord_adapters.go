@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot"
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
@@ -193,8 +194,9 @@ func (c *discordRuleCatalog) Rule(ctx context.Context, id string) (bot.RuleInfo,
 	return bot.RuleInfo{}, false, nil
 }
 
-// discordStatus answers /status with what GET /status and `tocsin status`
-// show.
+// discordStatus answers /status with what GET /status shows: the public
+// view, as /status is posted in the channel for every member to read (who
+// added a silence and why are in /silences, answered to the asker alone).
 type discordStatus struct{ s *store.Store }
 
 var _ bot.StatusReporter = (*discordStatus)(nil)
@@ -204,8 +206,12 @@ func (d *discordStatus) Status(ctx context.Context) (bot.Status, error) {
 	if err != nil {
 		return bot.Status{}, fmt.Errorf("read status: %w", err)
 	}
+	st = st.Public()
 	out := bot.Status{Outbox: st.Outbox, OpenIncidents: st.OpenIncidents, RulesVersion: st.RulesVersion,
-		RulesReload: st.RulesReload, RulesReloadAt: st.RulesReloadAt, Silences: st.Silences}
+		RulesReload: st.RulesReload, RulesReloadAt: st.RulesReloadAt, Silences: []alerts.Silence{}}
+	for _, sl := range st.Silences {
+		out.Silences = append(out.Silences, sl.Silence())
+	}
 	for _, src := range st.Sources {
 		out.Sources = append(out.Sources, bot.SourceStatus{ID: src.ID, Kind: src.Kind, Enabled: src.Enabled,
 			LastSuccessAt: src.LastSuccessAt, NextCheckAt: src.NextCheckAt, ErrorStreak: src.ErrorStreak, LastError: src.LastError})
@@ -331,11 +337,17 @@ func (d *discordReloader) ReloadRules(ctx context.Context) (bot.ReloadResult, er
 		return res, nil
 	}
 	var ps rules.Problems
-	if errors.As(err, &ps) {
+	var routes config.Errors // a route names a category the new rules lack
+	switch {
+	case errors.As(err, &ps):
 		for _, p := range ps {
 			res.Problems = append(res.Problems, p.String())
 		}
-	} else {
+	case errors.As(err, &routes):
+		for _, p := range routes {
+			res.Problems = append(res.Problems, "config "+p.Error())
+		}
+	default:
 		res.Problems = []string{err.Error()}
 	}
 	return res, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot"
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/store/storetest"
@@ -215,6 +216,18 @@ func TestDiscordReloaderReportsProblems(t *testing.T) {
 	if res, err := rl.ReloadRules(context.Background()); err != nil || !res.Applied || len(res.Problems) != 0 {
 		t.Errorf("good reload = %+v, %v", res, err)
 	}
+	// A guard's refusal (a route names a category the rules no longer
+	// declare) is listed one problem a line, with the route's field.
+	r.Guard(func(*rules.Set) error {
+		var errs config.Errors
+		errs.Add("slack.channels[0].categories[0]", "unknown category")
+		errs.Add("webhook.endpoints[1].categories[0]", "unknown category")
+		return errs
+	})
+	res, err = rl.ReloadRules(context.Background())
+	if err != nil || res.Applied || len(res.Problems) != 2 || !strings.Contains(res.Problems[0], "slack.channels[0].categories[0]") {
+		t.Errorf("reload refused by a route = %+v, %v; want one problem per route", res, err)
+	}
 }
 
 func TestDiscordSubscriptionsAcksAndPlaces(t *testing.T) {
@@ -250,5 +263,27 @@ func TestDiscordSubscriptionsAcksAndPlaces(t *testing.T) {
 	got := (&discordPlaces{g: r.Gazetteer()}).Complete("Khark", 5)
 	if len(got) == 0 || !strings.HasPrefix(got[0], "Kharkiv") {
 		t.Errorf("Complete(Khark) = %v", got)
+	}
+}
+
+// TestDiscordStatusIsThePublicView: Discord's /status is posted in the
+// channel for every member, so its silences are the public /status's:
+// matchers and end, not who added them or why (/silences, answered to the
+// asker alone, has those).
+func TestDiscordStatusIsThePublicView(t *testing.T) {
+	s, _ := storetest.SQLite(t)
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := s.AddSilence(ctx, alerts.NewSilence([]alerts.Matcher{{Kind: alerts.SilencePlace, Value: "Kharkiv"},
+		{Kind: alerts.SilenceCategory, Value: "airstrike"}}, now.Add(time.Hour), "123456789012345678", "covered by the live desk", now)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := (&discordStatus{s: s}).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Silences) != 1 || !strings.Contains(st.Silences[0].Describe(), "Kharkiv") || !strings.Contains(st.Silences[0].Describe(), "airstrike") ||
+		st.Silences[0].Author != "" || st.Silences[0].Reason != "" || !strings.HasPrefix(st.Silences[0].ID, "sil-") {
+		t.Errorf("Discord /status silences = %+v; want id and both matchers, without who and why", st.Silences)
 	}
 }

@@ -41,7 +41,20 @@ func (a *App) handler() (http.Handler, error) {
 		}
 		json.NewEncoder(w).Encode(body)
 	})
+	apiSrv, err := a.newAPI()
+	if err != nil {
+		return nil, err
+	}
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		// Public: counts, ids, matchers, expiries. With an API token, also
+		// who added each silence and why; a wrong token is refused rather
+		// than answered with less.
+		detail := r.Header.Get("Authorization") != ""
+		if detail && !apiSrv.CanRead(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin", error="invalid_token"`)
+			feed.WriteErrors(w, http.StatusUnauthorized, feed.FieldError{Message: "invalid token (without one, /status shows the public view)"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		st, err := ReadStatus(ctx, a.Store)
@@ -49,7 +62,12 @@ func (a *App) handler() (http.Handler, error) {
 			http.Error(w, "status unavailable", http.StatusServiceUnavailable)
 			return
 		}
+		if !detail {
+			st = st.Public()
+		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Vary", "Authorization")
 		json.NewEncoder(w).Encode(st)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Reg, promhttp.HandlerOpts{Registry: a.Reg}))
@@ -63,10 +81,6 @@ func (a *App) handler() (http.Handler, error) {
 			return a.Poller.Ingest(ctx, feed.DefaultPushSource, rs)
 		},
 	}))
-	apiSrv, err := a.newAPI()
-	if err != nil {
-		return nil, err
-	}
 	apiSrv.Register(mux)
 	if a.discord != nil && a.discord.key != nil {
 		// Discord's "interactions endpoint URL": Ed25519-verified.

@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/matrix"
 	"github.com/tocsin-alerts/tocsin/notify"
+	"github.com/tocsin-alerts/tocsin/notify/notifyconfig"
 	"github.com/tocsin-alerts/tocsin/slack"
 	"github.com/tocsin-alerts/tocsin/store"
 	"github.com/tocsin-alerts/tocsin/telegram"
@@ -48,7 +49,7 @@ func chatNotifiers(cfg *config.Config, s *store.Store, cats vocab.Categories, lo
 	type living struct {
 		on    bool
 		name  string
-		specs []notify.RouteSpec
+		specs []notifyconfig.RouteSpec
 		build func(routes []notify.Route, refs notify.Refs) (*notify.Living, error)
 	}
 	for _, l := range []living{

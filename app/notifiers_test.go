@@ -8,7 +8,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/app"
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/matrix/matrixtest"
-	"github.com/tocsin-alerts/tocsin/notify"
+	"github.com/tocsin-alerts/tocsin/notify/notifyconfig"
 	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/slack/slacktest"
 	"github.com/tocsin-alerts/tocsin/telegram/telegramtest"
@@ -33,12 +33,12 @@ func TestEveryChatNotifierFromConfig(t *testing.T) {
 	cfg.Sources = []config.Source{{ID: "seeds", Kind: "folder", Path: "../seeds", AlertBacklog: true}}
 	cfg.Webhook.Endpoints = []webhook.Endpoint{{URL: hook.URL, Secret: "0123456789abcdef0123"}}
 	cfg.Slack.Token, cfg.Slack.APIURL = "xoxb-test", sl.APIURL()
-	cfg.Slack.Channels = []notify.RouteSpec{{Channel: "C0SYRIA", Spec: route.Spec{Places: []string{"Syria"}}},
+	cfg.Slack.Channels = []notifyconfig.RouteSpec{{Channel: "C0SYRIA", Spec: route.Spec{Places: []string{"Syria"}}},
 		{Channel: "C0UKRAINE", Spec: route.Spec{Places: []string{"Ukraine"}, Categories: []string{"Mass casualty"}}}}
 	cfg.Telegram.Token, cfg.Telegram.APIURL = "1:test", tg.URL
-	cfg.Telegram.Chats = []notify.RouteSpec{{Channel: "-1001", Spec: route.Spec{Places: []string{"Syria"}}}}
+	cfg.Telegram.Chats = []notifyconfig.RouteSpec{{Channel: "-1001", Spec: route.Spec{Places: []string{"Syria"}}}}
 	cfg.Matrix.Homeserver, cfg.Matrix.AccessToken = mx.URL, "syt_test"
-	cfg.Matrix.Rooms = []notify.RouteSpec{{Channel: "!alerts:example.org", Spec: route.Spec{Places: []string{"Syria"}}}}
+	cfg.Matrix.Rooms = []notifyconfig.RouteSpec{{Channel: "!alerts:example.org", Spec: route.Spec{Places: []string{"Syria"}}}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/poller"
 	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
@@ -195,4 +196,26 @@ func priorOption(c config.Prior) (rules.Option, error) {
 		return nil, fmt.Errorf("rules.prior: %w", err)
 	}
 	return rules.WithPrior(m, c.Threshold), nil
+}
+
+// guardRoutes checks every configured route's categories (Discord's, each
+// notifier's, both sides of each inhibition rule: config.Routes) with the
+// live rule set, and refuses any later rule set that does not declare them
+// all: a rules edit that drops or misspells a category a route names would
+// make the route match nothing, silently. The error names each route's
+// field and the category meant; on a reload the old rules stay live.
+func guardRoutes(cfg *config.Config, r *Rules) error {
+	routes := cfg.Routes()
+	check := func(set *rules.Set) error {
+		var errs config.Errors
+		for _, p := range route.UnknownCategories(routes, set.Categories()) {
+			errs.Add(p.Field, "%s", p.Msg)
+		}
+		return errs.Err()
+	}
+	if err := check(r.Set()); err != nil {
+		return fmt.Errorf("config: the rules do not declare every category a route names: %w", err)
+	}
+	r.Guard(check)
+	return nil
 }

@@ -4,14 +4,14 @@ import (
 	"context"
 	"time"
 
-	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/store"
 )
 
 // Status is the service state as the store knows it: what `tocsin status`,
 // GET /status and the Discord /status command show. Source URLs are left
-// out: they may carry credentials.
+// out: they may carry credentials. ReadStatus reads it all; what readers
+// without a token see is Public().
 type Status struct {
 	Sources       []SourceStatus `json:"sources"`
 	Outbox        map[string]int `json:"outbox"`
@@ -21,8 +21,8 @@ type Status struct {
 	RulesReload   string    `json:"rules_reload"`
 	RulesReloadAt time.Time `json:"rules_reload_at,omitzero"`
 	// Silences are the silences in force (from Discord, the web console,
-	// the API or `tocsin silence`).
-	Silences []alerts.Silence `json:"silences"`
+	// the API or `tocsin silence`); Public leaves out who and why.
+	Silences []SilenceStatus `json:"silences"`
 }
 
 // SourceStatus is one source's polling health.
@@ -66,11 +66,10 @@ func ReadStatus(ctx context.Context, s *store.Store) (Status, error) {
 	if st.RulesReload, st.RulesReloadAt, _, err = s.Meta(ctx, MetaRulesReload); err != nil {
 		return st, err
 	}
-	if st.Silences, err = s.ActiveSilences(ctx, time.Now()); err != nil {
+	active, err := s.ActiveSilences(ctx, time.Now())
+	if err != nil {
 		return st, err
 	}
-	if st.Silences == nil {
-		st.Silences = []alerts.Silence{}
-	}
+	st.Silences = silenceStatuses(active)
 	return st, nil
 }

@@ -66,25 +66,11 @@ func (w *webIncidents) Incidents(ctx context.Context, f web.IncidentFilter) ([]a
 	match := incidentRoute(f.MinSeverity, vocab.Category(f.Category), f.Place)
 	out := all[:0]
 	for _, inc := range all {
-		if stateMatches(inc, f.State) && match.Matches(inc) {
+		if f.State.Matches(inc) && match.Matches(inc) {
 			out = append(out, inc)
 		}
 	}
 	return out, nil
-}
-
-func stateMatches(inc alerts.Incident, st web.State) bool {
-	switch st {
-	case web.StateOpen:
-		return inc.Alerted && inc.Open()
-	case web.StateResolved:
-		return inc.Alerted && !inc.Open()
-	case web.StatePending:
-		return !inc.Alerted
-	case web.StateAll:
-		return true
-	}
-	return inc.Alerted
 }
 
 func (w *webIncidents) IncidentDetail(ctx context.Context, id string) (web.Detail, bool, error) {

@@ -392,13 +392,45 @@ func (h *Handler) cmdMute(i *discordgo.Interaction, o options) reply {
 		}
 		s.Value = string(cat)
 	}
+	if also := o.str("also"); also != "" {
+		m, err := h.matcher(also)
+		if err != nil {
+			return say("also: "+err.Error(), true)
+		}
+		s.And = []alerts.Matcher{m}
+	}
 	return deferred(false, func(ctx context.Context) message {
 		if _, err := h.deps.Silences.Mute(ctx, s); err != nil {
 			return h.failed("muting", err)
 		}
-		return text(fmt.Sprintf("🔇 Muted %s **%s** until %s — %s (by <@%s>)", s.Kind, oneLineN(s.Value, 100),
+		what := make([]string, 0, 2)
+		for _, m := range s.Matchers() {
+			what = append(what, fmt.Sprintf("%s **%s**", m.Kind, oneLineN(m.Value, 100)))
+		}
+		return text(fmt.Sprintf("🔇 Muted %s until %s — %s (by <@%s>)", strings.Join(what, " and "),
 			discordTime(s.ExpiresAt, "f"), oneLineN(s.Reason, 300), digitsOnly(who)))
 	})
+}
+
+// matcher reads one more silence matcher as the API and `tocsin silence`
+// write it (kind=value, labels.NAME=VALUE), a category in the live
+// vocabulary.
+func (h *Handler) matcher(s string) (alerts.Matcher, error) {
+	m, err := alerts.ParseMatcher(s)
+	if err != nil {
+		return m, err
+	}
+	if m, err = m.Check(nil); err != nil {
+		return m, err
+	}
+	if m.Kind == alerts.SilenceCategory {
+		cat, err := h.category(m.Value)
+		if err != nil {
+			return m, err
+		}
+		m.Value = string(cat)
+	}
+	return m, nil
 }
 
 func (h *Handler) cmdUnmute(o options) reply {
@@ -495,8 +527,8 @@ func (h *Handler) cmdSilences() reply {
 	})
 }
 
-// silenceLines lists silences one per line (matchers, end, author,
-// reason), at most max of them and within limit runes. Every value is
+// silenceLines lists silences one per line (matchers, end, and reason and
+// author where the list has them), at most max of them and within limit runes. Every value is
 // escaped: silences made over the API carry text anyone with the token
 // typed.
 func silenceLines(list []alerts.Silence, max, limit int) string {
@@ -505,8 +537,11 @@ func silenceLines(list []alerts.Silence, max, limit int) string {
 	}
 	var b strings.Builder
 	for i, s := range list {
-		line := fmt.Sprintf("🔇 `%s` %s until %s — %s (%s)\n", oneLineN(s.ID, 40), oneLineN(s.Describe(), 200),
-			discordTime(s.ExpiresAt, "f"), oneLineN(orDash(s.Reason), 200), oneLineN(orDash(s.Author), 60))
+		line := fmt.Sprintf("🔇 `%s` %s until %s", oneLineN(s.ID, 40), oneLineN(s.Describe(), 200), discordTime(s.ExpiresAt, "f"))
+		if s.Reason != "" || s.Author != "" { // the public /status has neither
+			line += fmt.Sprintf(" — %s (%s)", oneLineN(orDash(s.Reason), 200), oneLineN(orDash(s.Author), 60))
+		}
+		line += "\n"
 		if i == max || runes(b.String())+runes(line) > limit-2 {
 			b.WriteString("…")
 			break

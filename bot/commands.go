@@ -78,7 +78,8 @@ func Commands() []*discordgo.ApplicationCommand {
 			{Type: str, Name: "target", Description: "What to silence", Required: true, Choices: targetChoices()},
 			{Type: str, Name: "value", Description: "Rule id, category, place, incident id or label name=value", Required: true, Autocomplete: true},
 			{Type: str, Name: "duration", Description: "For how long", Required: true, Choices: durationChoices()},
-			{Type: str, Name: "reason", Description: "Why (shown in /status and the audit trail)", Required: true, MaxLength: 300},
+			{Type: str, Name: "reason", Description: "Why (shown in /silences and the audit trail)", Required: true, MaxLength: 300},
+			{Type: str, Name: "also", Description: "And only where this holds too, as in the API: category=airstrike, place=Kharkiv", MaxLength: 200},
 		}},
 		{Name: "unmute", Description: "Lift a silence", DefaultMemberPermissions: &admin, Options: []*discordgo.ApplicationCommandOption{
 			{Type: str, Name: "target", Description: "What was silenced", Required: true, Choices: targetChoices()},

@@ -198,6 +198,13 @@ func TestSlashCommands(t *testing.T) {
 		{"subscribe category typo", cmd(admin, "subscribe", discordtest.Str("categories", "airstrike, shellng")), []string{`unknown category "shellng"`, "did you mean shelling"}, nil, true},
 		{"mute category in any case", cmd(admin, "mute", discordtest.Str("target", "category"), discordtest.Str("value", "AirStrike"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")),
 			[]string{"Muted category **airstrike**"}, nil, false},
+		{"mute with a bad also", cmd(admin, "mute", discordtest.Str("target", "place"), discordtest.Str("value", "Kharkiv"), discordtest.Str("duration", "1h"),
+			discordtest.Str("reason", "r"), discordtest.Str("also", "category=weather")), []string{"also: ", `unknown category "weather"`}, nil, true},
+		{"mute with an also of no kind", cmd(admin, "mute", discordtest.Str("target", "place"), discordtest.Str("value", "Kharkiv"), discordtest.Str("duration", "1h"),
+			discordtest.Str("reason", "r"), discordtest.Str("also", "city=Kharkiv")), []string{"also: ", "unknown silence kind"}, nil, true},
+		{"mute with also", cmd(admin, "mute", discordtest.Str("target", "place"), discordtest.Str("value", "Kharkiv"), discordtest.Str("duration", "1h"),
+			discordtest.Str("reason", "r"), discordtest.Str("also", "Category=AirStrike")),
+			[]string{"Muted place **Kharkiv** and category **airstrike**"}, nil, false},
 		{"mute unknown category", cmd(admin, "mute", discordtest.Str("target", "category"), discordtest.Str("value", "weather"), discordtest.Str("duration", "1h"), discordtest.Str("reason", "r")),
 			[]string{`unknown category "weather"`}, nil, true},
 		{"subscribe", cmd(admin, "subscribe", discordtest.Str("min_severity", "high"), discordtest.Str("places", "Ukraine, Poland"), discordtest.Str("ping_critical", roleCrit)),
@@ -227,6 +234,17 @@ func TestSlashCommands(t *testing.T) {
 			b.store.mu.Unlock()
 			if s.Kind != alerts.SilenceRule || s.Value != "strike.missile" || !s.ExpiresAt.Equal(t0.Add(6*time.Hour)) || s.Author != admin.UserID || s.Reason != "noisy @everyone" {
 				t.Errorf("silence = %+v", s)
+			}
+		case "mute with also":
+			b.store.mu.Lock()
+			s := b.store.silences[len(b.store.silences)-1]
+			n := len(b.store.silences)
+			b.store.mu.Unlock()
+			if s.Describe() != "place=Kharkiv, category=airstrike" {
+				t.Errorf("silence with also = %+v; want both matchers", s)
+			}
+			if n != 2 { // mute category, mute with also (/unmute lifted the first mute; the refused alsos added none)
+				t.Errorf("%d silences stored, want 2", n)
 			}
 		case "subscribe":
 			routes, _ := b.store.Routes(context.Background())

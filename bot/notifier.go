@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/notify"
 )
 
 // AckLister lists who acknowledged an incident, so an edit keeps showing it.
@@ -42,11 +42,9 @@ type Notifier struct {
 	c    *Client
 	opts NotifierOptions
 	log  *slog.Logger
-	// stripes serialise deliveries per incident (hashed), so that an
-	// update handed over while the opening is still in flight waits for
-	// the message id instead of opening a second message. Channels of
-	// capacity 1 make the wait ctx-aware.
-	stripes [64]chan struct{}
+	// stripes serialise deliveries per incident, as every living-message
+	// notifier's do (notify.Stripes).
+	stripes notify.Stripes
 }
 
 var _ alerts.Notifier = (*Notifier)(nil)
@@ -69,24 +67,7 @@ func NewNotifier(c *Client, opts NotifierOptions) (*Notifier, error) {
 	if log == nil {
 		log = c.log
 	}
-	n := &Notifier{c: c, opts: opts, log: log.With("component", "discord_notifier")}
-	for i := range n.stripes {
-		n.stripes[i] = make(chan struct{}, 1)
-	}
-	return n, nil
-}
-
-// lock takes the incident's stripe; the returned func releases it.
-func (n *Notifier) lock(ctx context.Context, incidentID string) (func(), error) {
-	h := fnv.New32a()
-	h.Write([]byte(incidentID))
-	ch := n.stripes[h.Sum32()%uint32(len(n.stripes))]
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return &Notifier{c: c, opts: opts, log: log.With("component", "discord_notifier")}, nil
 }
 
 // Name implements alerts.Notifier.
@@ -98,7 +79,7 @@ func (n *Notifier) Notify(ctx context.Context, a alerts.Alert) (bool, error) {
 	if a.ID == "" || a.Incident.ID == "" {
 		return false, errors.New("discord: alert without id or incident id")
 	}
-	unlock, err := n.lock(ctx, a.Incident.ID)
+	unlock, err := n.stripes.Lock(ctx, a.Incident.ID)
 	if err != nil {
 		return true, fmt.Errorf("discord: alert %s: waiting for the incident's earlier alert: %w", a.ID, err)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"io"
 	"os"
@@ -13,22 +14,38 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tocsin-alerts/tocsin/app"
+	"github.com/tocsin-alerts/tocsin/config"
 	"github.com/tocsin-alerts/tocsin/store"
 )
 
 func newStatusCmd(env *Env) *cobra.Command {
-	return serviceCmd(env, &cobra.Command{
+	var token string
+	cmd := serviceCmd(env, &cobra.Command{
 		Use:   "status [flags]",
 		Short: "Print sources, outbox and rules state from the store",
 		Long: `Status reads the store a tocsin runs on (store.dsn, or --db) and prints each source's health, the
-outbox depth and the rules version. It reads only the store section of the config: no secret needs to
-be set for it.`,
-		Example: "  tocsin status\n  tocsin status --config tocsin.yaml\n  tocsin status --db /var/lib/tocsin/tocsin.db",
-	}, false, runStatus)
+outbox depth, the rules version and the silences in force. It needs no secret: it reads the store
+section of the config, and the http section only for the API tokens.
+
+Like the public GET /status, it lists each silence's id, matchers and end; who added it and why are
+shown when it has an API token: http.api_token or http.api_read_token of --config, or --token
+(env TOCSIN_API_TOKEN) equal to one of them.`,
+		Example: "  tocsin status\n  tocsin status --config tocsin.yaml\n  tocsin status --db /var/lib/tocsin/tocsin.db\n" +
+			"  TOCSIN_API_TOKEN=... tocsin status --config tocsin.yaml",
+	}, false, func(ctx context.Context, env Env, f *serviceFlags) int { return runStatus(ctx, env, f, token) })
+	cmd.Flags().StringVar(&token, "token", "", "API token that shows who added each silence and why (default env TOCSIN_API_TOKEN)")
+	return cmd
 }
 
 // runStatus prints the state kept in the store.
-func runStatus(ctx context.Context, env Env, f *serviceFlags) int {
+func runStatus(ctx context.Context, env Env, f *serviceFlags, token string) int {
+	if token == "" {
+		token = env.Getenv("TOCSIN_API_TOKEN")
+	}
+	detail, note := statusDetail(env, f, token)
+	if note != "" {
+		fmt.Fprintf(env.Stderr, "tocsin status: %s\n", note)
+	}
 	cfg, err := f.load(env, []string{"store"})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin status: %v\n", err)
@@ -49,17 +66,55 @@ func runStatus(ctx context.Context, env Env, f *serviceFlags) int {
 		return ExitFailure
 	}
 	defer s.Close()
-	if err := printStatus(ctx, env.Stdout, s, time.Now()); err != nil {
+	if err := printStatus(ctx, env.Stdout, s, time.Now(), detail); err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin status: %v\n", err)
 		return ExitFailure
 	}
 	return ExitOK
 }
 
-func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time) error {
+// statusDetail decides whether status shows who added each silence and
+// why: it does with an API token, the config's own (whoever can read it
+// holds it) or a presented one that equals it. A presented token that does
+// not is named in the note, and the silences are listed without.
+func statusDetail(env Env, f *serviceFlags, presented string) (bool, string) {
+	var configured []string
+	var loadErr error
+	if f.config != "" {
+		var cfg *config.Config
+		cfg, loadErr = config.LoadWith(f.config, config.Options{Getenv: env.Getenv, Sections: []string{"http"}})
+		if loadErr == nil {
+			for _, t := range []config.Secret{cfg.HTTP.APIToken, cfg.HTTP.APIReadToken} {
+				if t != "" {
+					configured = append(configured, t.Reveal())
+				}
+			}
+		}
+	}
+	if presented == "" {
+		return len(configured) > 0, ""
+	}
+	for _, t := range configured {
+		if subtle.ConstantTimeCompare([]byte(t), []byte(presented)) == 1 {
+			return true, ""
+		}
+	}
+	if loadErr != nil {
+		return false, fmt.Sprintf("the API tokens of --config cannot be read to check the token (%v): silences are shown without who and why", loadErr)
+	}
+	if len(configured) == 0 {
+		return false, "no http.api_token or http.api_read_token in --config to check the token against: silences are shown without who and why"
+	}
+	return false, "the token is neither http.api_token nor http.api_read_token: silences are shown without who and why"
+}
+
+func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time, detail bool) error {
 	st, err := app.ReadStatus(ctx, s)
 	if err != nil {
 		return err
+	}
+	if !detail {
+		st = st.Public()
 	}
 	ago := func(t time.Time) string {
 		if t.IsZero() {
@@ -103,8 +158,14 @@ func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time
 	}
 	fmt.Fprintf(w, "silences in force: %d\n", len(st.Silences))
 	for _, sl := range st.Silences {
-		fmt.Fprintf(w, "  %s  %s  until %s  by %s: %s\n", sl.ID, oneLine(sl.Describe(), 100),
-			sl.ExpiresAt.UTC().Format(time.RFC3339), oneLine(sl.Author, 40), oneLine(sl.Reason, 100))
+		fmt.Fprintf(w, "  %s  %s  until %s", sl.ID, oneLine(sl.Silence().Describe(), 100), sl.ExpiresAt.UTC().Format(time.RFC3339))
+		if detail {
+			fmt.Fprintf(w, "  by %s: %s", oneLine(sl.Author, 40), oneLine(sl.Comment, 100))
+		}
+		fmt.Fprintln(w)
+	}
+	if !detail && len(st.Silences) > 0 {
+		fmt.Fprintln(w, "  (who added them and why: with the API token, in --config or --token)")
 	}
 	return nil
 }

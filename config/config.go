@@ -15,12 +15,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tocsin-alerts/tocsin/matrix"
+	"github.com/tocsin-alerts/tocsin/matrix/matrixconfig"
 	"github.com/tocsin-alerts/tocsin/route"
-	"github.com/tocsin-alerts/tocsin/slack"
-	"github.com/tocsin-alerts/tocsin/telegram"
+	"github.com/tocsin-alerts/tocsin/slack/slackconfig"
+	"github.com/tocsin-alerts/tocsin/telegram/telegramconfig"
 	"github.com/tocsin-alerts/tocsin/vocab"
-	"github.com/tocsin-alerts/tocsin/webhook"
+	"github.com/tocsin-alerts/tocsin/webhook/webhookconfig"
 )
 
 // Config is tocsin's whole configuration. Zero config (no file) is Default():
@@ -42,11 +42,12 @@ type Config struct {
 	Summary         Summary  `yaml:"summary"`
 	Web             Web      `yaml:"web"`
 	// The notifiers besides the console and Discord; each section's type
-	// lives with its notifier (config/notifiers.go).
-	Webhook  webhook.Config  `yaml:"webhook"`
-	Slack    slack.Config    `yaml:"slack"`
-	Telegram telegram.Config `yaml:"telegram"`
-	Matrix   matrix.Config   `yaml:"matrix"`
+	// lives next to its notifier, in a leaf package that links no SDK
+	// (slack/slackconfig, ...; config/notifiers.go).
+	Webhook  webhookconfig.Config  `yaml:"webhook"`
+	Slack    slackconfig.Config    `yaml:"slack"`
+	Telegram telegramconfig.Config `yaml:"telegram"`
+	Matrix   matrixconfig.Config   `yaml:"matrix"`
 }
 
 // Log configures log/slog output (to stderr).

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tocsin-alerts/tocsin/report"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 // Limits of source labels: a handful of short words an operator routes on,
@@ -22,8 +22,8 @@ func validateLabels(path string, labels map[string]string, errs *Errors) {
 	}
 	for k, v := range labels {
 		p := path + "." + k
-		if !report.ValidLabelName(k) {
-			errs.Add(p, "label names are lower-case letters, digits and _, starting with a letter (at most 32)")
+		if !vocab.ValidLabelName(k) {
+			errs.Add(p, "%v", vocab.ErrLabelName)
 		}
 		switch {
 		case strings.TrimSpace(v) == "":

@@ -1,24 +1,28 @@
 package config
 
 import (
-	"github.com/tocsin-alerts/tocsin/matrix"
+	"github.com/tocsin-alerts/tocsin/matrix/matrixconfig"
+	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/secret"
-	"github.com/tocsin-alerts/tocsin/slack"
-	"github.com/tocsin-alerts/tocsin/telegram"
-	"github.com/tocsin-alerts/tocsin/webhook"
+	"github.com/tocsin-alerts/tocsin/slack/slackconfig"
+	"github.com/tocsin-alerts/tocsin/telegram/telegramconfig"
+	"github.com/tocsin-alerts/tocsin/webhook/webhookconfig"
 )
 
-// Each notifier owns its section — type, defaults, checks and secrets —
-// next to its code (Gatus's alerting/provider/ is the model); config holds
-// them, reads their *_file secrets the one way it reads every secret and
-// reports their problems with the others. A new notifier is one field in
-// Config, one line in Default and one entry here.
+// Each notifier owns its section — type, defaults, checks, secrets and
+// routes — next to its code (Gatus's alerting/provider/ is the model), in a
+// leaf package beside it (slack/slackconfig, ...) that imports no SDK, so
+// that config links none either. config holds the sections, reads their
+// *_file secrets the one way it reads every secret, reports their problems
+// with the others and lists their routes (Config.Routes). A new notifier is
+// one field in Config, one line in Default and one entry here.
 
 // notifierSection is what config needs of a notifier's section.
 type notifierSection interface {
 	Enabled() bool
 	Check(add func(field, msg string))
 	Secrets() []secret.Ref
+	Routes() []route.Named
 }
 
 // notifierSections lists the sections by their top-level key.
@@ -27,7 +31,7 @@ func (c *Config) notifierSections() map[string]notifierSection {
 }
 
 func defaultNotifiers(c *Config) {
-	c.Webhook, c.Slack, c.Telegram, c.Matrix = webhook.DefaultConfig(), slack.DefaultConfig(), telegram.DefaultConfig(), matrix.DefaultConfig()
+	c.Webhook, c.Slack, c.Telegram, c.Matrix = webhookconfig.Default(), slackconfig.Default(), telegramconfig.Default(), matrixconfig.Default()
 }
 
 // anyNotifier reports whether a notifier besides the console and Discord

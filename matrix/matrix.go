@@ -26,71 +26,15 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/tocsin-alerts/tocsin/matrix/matrixconfig"
 	"github.com/tocsin-alerts/tocsin/notify"
-	"github.com/tocsin-alerts/tocsin/secret"
 )
 
 // Name keys the Matrix notifier's outbox rows and refs.
 const Name = "matrix"
 
-// Config is the `matrix:` section. The notifier is on when an access token
-// is set.
-type Config struct {
-	// Homeserver is the client-server API base (https://matrix.example.org).
-	Homeserver string `yaml:"homeserver"`
-	// UserID is the bot's user (@tocsin:example.org); it must have joined
-	// the rooms.
-	UserID string `yaml:"user_id"`
-	// AccessToken is the bot's access token.
-	AccessToken     secret.Secret `yaml:"access_token"`
-	AccessTokenFile string        `yaml:"access_token_file"`
-	// Rooms route incidents to rooms: channel is a room id (!abc:server);
-	// mention lists user ids per severity.
-	Rooms        []notify.RouteSpec `yaml:"rooms"`
-	notify.Retry `yaml:",inline"`
-}
-
-// DefaultConfig is the section's defaults.
-func DefaultConfig() Config { return Config{Rooms: []notify.RouteSpec{}, Retry: notify.DefaultRetry()} }
-
-// Enabled reports whether Matrix is configured.
-func (c *Config) Enabled() bool { return c.AccessToken != "" || c.AccessTokenFile != "" }
-
-// Secrets lists the section's secrets for config's *_file reading.
-func (c *Config) Secrets() []secret.Ref {
-	return []secret.Ref{{Path: "access_token", File: c.AccessTokenFile, Set: func(v string) { c.AccessToken = secret.Secret(v) },
-		IsSet: func() bool { return c.AccessToken != "" }}}
-}
-
-// Check fills defaults and reports every problem.
-func (c *Config) Check(add func(field, msg string)) {
-	c.Retry.Fill()
-	if !c.Enabled() && c.Homeserver == "" && len(c.Rooms) == 0 {
-		return
-	}
-	hs := c.Homeserver
-	if hs == "" {
-		add("homeserver", "required (https://matrix.example.org)")
-		hs = "https://unset.invalid"
-	}
-	notify.CheckCommon(func(f, m string) {
-		if f == "api_url" {
-			f = "homeserver"
-		}
-		add(f, m)
-	}, c.AccessToken != "", len(c.Rooms)+1, hs, c.RetryBudget, c.MaxRetryWait, "access_token")
-	if c.UserID != "" && !strings.HasPrefix(c.UserID, "@") {
-		add("user_id", "a Matrix user id looks like @tocsin:example.org")
-	}
-	for i, r := range c.Rooms {
-		for _, p := range r.Check() {
-			add(fmt.Sprintf("rooms[%d].%s", i, p.Field), p.Msg)
-		}
-		if r.Channel != "" && !strings.HasPrefix(r.Channel, "!") {
-			add(fmt.Sprintf("rooms[%d].channel", i), "a room id looks like !abcdef:example.org (not an alias)")
-		}
-	}
-}
+// Config is the `matrix:` section (package matrixconfig).
+type Config = matrixconfig.Config
 
 // New builds the notifier. mautrix's own retries are off: rate limits are
 // waited out by notify.Limiter within the budget, and anything longer goes
@@ -105,7 +49,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 	}
 	cli.Client, cli.DefaultHTTPRetries, cli.IgnoreRateLimit = hc, 0, true
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{cli: cli}, Routes: routes, Refs: refs,
-		Limiter: c.Limiter(), Logger: logger})
+		Limiter: notify.LimiterOf(c.Retry), Logger: logger})
 }
 
 type platform struct{ cli *mautrix.Client }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
+	"github.com/tocsin-alerts/tocsin/matrix/matrixconfig"
 	"github.com/tocsin-alerts/tocsin/matrix/matrixtest"
 	"github.com/tocsin-alerts/tocsin/notify"
 	"github.com/tocsin-alerts/tocsin/rules"
@@ -18,7 +19,7 @@ func rig(t *testing.T, routes []notify.Route) (*matrixtest.Server, *deliverytest
 	srv := matrixtest.New(token, "!alerts:example.org", "!other:example.org")
 	t.Cleanup(srv.Close)
 	refs := &deliverytest.MemRefs{}
-	c := DefaultConfig()
+	c := matrixconfig.Default()
 	c.Homeserver, c.UserID, c.AccessToken = srv.URL, "@tocsin:example.org", token
 	return srv, refs, func() alerts.Notifier {
 		n, err := New(c, routes, refs, nil, nil)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/tocsin-alerts/tocsin/notify/notifyconfig"
 )
 
 // RateLimited is a platform's "slow down" (HTTP 429 with Retry-After, or
@@ -44,6 +46,11 @@ func Retryable(err error) bool {
 type Limiter struct {
 	Budget  int           // attempts per request; default 4
 	MaxWait time.Duration // longest wait honoured; default 30s
+}
+
+// LimiterOf is the Limiter of a section's retry settings.
+func LimiterOf(r notifyconfig.Retry) Limiter {
+	return Limiter{Budget: r.RetryBudget, MaxWait: r.MaxRetryWait}
 }
 
 // Do runs fn under the limiter.

@@ -69,7 +69,7 @@ type Living struct {
 	refs     Refs
 	limit    Limiter
 	log      *slog.Logger
-	stripes  [64]chan struct{}
+	stripes  Stripes
 }
 
 var _ alerts.Notifier = (*Living)(nil)
@@ -95,28 +95,11 @@ func NewLiving(o LivingOptions) (*Living, error) {
 	}
 	n := &Living{name: o.Name, platform: o.Platform, routes: o.Routes, refs: o.Refs, limit: o.Limiter,
 		log: o.Logger.With("component", o.Name+"_notifier")}
-	for i := range n.stripes {
-		n.stripes[i] = make(chan struct{}, 1)
-	}
 	return n, nil
 }
 
 // Name implements alerts.Notifier.
 func (n *Living) Name() string { return n.name }
-
-// lock serialises one incident's deliveries, so an update never races its
-// opening for the living message; waiting honours ctx.
-func (n *Living) lock(ctx context.Context, id string) (func(), error) {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	ch := n.stripes[h.Sum32()%uint32(len(n.stripes))]
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
 
 // Notify implements alerts.Notifier: it is safe to call again with the same
 // alert, what was done is skipped.
@@ -124,7 +107,7 @@ func (n *Living) Notify(ctx context.Context, a alerts.Alert) (bool, error) {
 	if a.ID == "" || a.Incident.ID == "" {
 		return false, fmt.Errorf("%s: alert without id or incident id", n.name)
 	}
-	unlock, err := n.lock(ctx, a.Incident.ID)
+	unlock, err := n.stripes.Lock(ctx, a.Incident.ID)
 	if err != nil {
 		return true, fmt.Errorf("%s: alert %s: %w", n.name, a.ID, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
-	"github.com/tocsin-alerts/tocsin/route"
+	"github.com/tocsin-alerts/tocsin/notify/notifyconfig"
 	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
@@ -17,36 +17,11 @@ type Route struct {
 	Mentions map[vocab.Severity][]string
 }
 
-// RouteSpec is a route as a notifier's config writes it: the channel and
-// its filter (route.Spec, inline) and whom to notify at each severity.
-type RouteSpec struct {
-	Channel    string `yaml:"channel"`
-	route.Spec `yaml:",inline"`
-	// Mention lists, per severity, the ids notified (Slack user group ids,
-	// Matrix user ids); report text never notifies anyone.
-	Mention map[string][]string `yaml:"mention"`
-}
-
-// Check reports config problems (field paths relative to the route).
-func (r RouteSpec) Check() []route.Problem {
-	var out []route.Problem
-	if r.Channel == "" {
-		out = append(out, route.Problem{Field: "channel", Msg: "required"})
-	}
-	out = append(out, r.Spec.Check()...)
-	for sev := range r.Mention {
-		if s, err := vocab.ParseSeverity(sev); err != nil || s == vocab.SevNone {
-			out = append(out, route.Problem{Field: "mention." + sev, Msg: "not one of low, medium, high, critical"})
-		}
-	}
-	return out
-}
-
 // Routes compiles route specs with the rule set's categories.
-func Routes(specs []RouteSpec, cats vocab.Categories) ([]Route, error) {
+func Routes(specs []notifyconfig.RouteSpec, cats vocab.Categories) ([]Route, error) {
 	out := make([]Route, 0, len(specs))
 	for i, s := range specs {
-		sel, err := s.Spec.Selector(cats)
+		sel, err := alerts.SelectorOf(s.Spec, cats)
 		if err != nil {
 			return nil, fmt.Errorf("channels[%d].%w", i, err)
 		}

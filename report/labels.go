@@ -84,18 +84,3 @@ func (l *Labels) UnmarshalJSON(b []byte) error {
 	*l = NewLabels(m)
 	return nil
 }
-
-// ValidLabelName reports whether s is a label name: lower-case letters,
-// digits and _, starting with a letter, at most 32 bytes (region, trust,
-// desk). Config, silences and routes all check names with it.
-func ValidLabelName(s string) bool {
-	if s == "" || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_') {
-			return false
-		}
-	}
-	return true
-}

@@ -5,18 +5,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tocsin-alerts/tocsin/alerts"
-	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 func cats(t *testing.T) vocab.Categories {
 	t.Helper()
-	set, err := rules.Default()
+	c, err := vocab.NewCategories([]vocab.Def{{Name: "airstrike"}, {Name: "shelling"}, {Name: "threat"},
+		{Name: "de_escalation"}, {Name: "mass_casualty"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return set.Categories()
+	return c
 }
 
 func TestSpecCheck(t *testing.T) {
@@ -51,36 +50,59 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-func TestSelectorUsesVocabulary(t *testing.T) {
-	c := cats(t)
-	sel, err := Spec{Categories: []string{"Mass casualty"}, MinSeverity: "high", Places: []string{" Ukraine "}}.Selector(c)
-	if err != nil {
-		t.Fatal(err)
+func TestBandAndCategories(t *testing.T) {
+	lo, hi, err := Spec{MinSeverity: "High", MaxSeverity: "critical"}.Band()
+	if err != nil || lo != vocab.SevHigh || hi != vocab.SevCritical {
+		t.Errorf("Band = %v %v %v", lo, hi, err)
 	}
-	if sel.Categories[0] != "mass_casualty" || sel.MinSeverity != rules.SevHigh || sel.Places[0] != "Ukraine" {
-		t.Errorf("Selector = %+v", sel)
+	if _, _, err := (Spec{MaxSeverity: "none"}).Band(); err == nil || !strings.HasPrefix(err.Error(), "max_severity: ") {
+		t.Errorf("Band(none) = %v; want a max_severity error", err)
 	}
-	if !sel.Matches(alerts.Incident{Severity: rules.SevCritical, Categories: []string{"mass_casualty"}, Location: "Kharkiv, Ukraine"}) {
-		t.Error("compiled selector does not match its incident")
+	got, err := Spec{Categories: []string{"Mass casualty", "airstrike"}}.ParseCategories(cats(t))
+	if err != nil || !slices.Equal(got, []vocab.Category{vocab.MassCasualty, "airstrike"}) {
+		t.Errorf("ParseCategories = %v %v", got, err)
 	}
-	if _, err := (Spec{Categories: []string{"airstrik"}}).Selector(c); err == nil || !strings.Contains(err.Error(), "did you mean airstrike") {
+	if _, err := (Spec{Categories: []string{"airstrike", "airstrik"}}).ParseCategories(cats(t)); err == nil ||
+		!strings.Contains(err.Error(), "categories[1]") || !strings.Contains(err.Error(), "did you mean airstrike") {
 		t.Errorf("typo: %v", err)
 	}
 }
 
-func TestInhibit(t *testing.T) {
+func TestInhibitCheck(t *testing.T) {
 	r := Inhibit{Source: Spec{MinSeverity: "critical"}, Target: Spec{MaxSeverity: "high"}, Equal: []string{"place"}}
 	if ps := r.Check(); len(ps) != 0 {
 		t.Fatalf("Check = %v", ps)
-	}
-	rule, err := r.Rule(cats(t))
-	if err != nil || rule.Source.MinSeverity != rules.SevCritical || rule.Target.MaxSeverity != rules.SevHigh || rule.Equal[0] != "place" {
-		t.Fatalf("Rule = %+v, %v", rule, err)
 	}
 	if ps := (Inhibit{Equal: []string{"country"}}).Check(); len(ps) != 1 || ps[0].Field != "equal[0]" {
 		t.Errorf("bad equal: %v", ps)
 	}
 	if ps := (Inhibit{}).Check(); len(ps) != 1 || ps[0].Field != "equal" {
 		t.Errorf("a rule holding back everything was not refused: %v", ps)
+	}
+}
+
+func TestParseEqual(t *testing.T) {
+	for in, want := range map[string]string{"place": "place", " Category": "category", "labels.region": "labels.region",
+		"labels.": "", "country": "", "labels.Region": "labels.region", "labels.re-gion": ""} {
+		got, err := ParseEqual(in)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("ParseEqual(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+// TestUnknownCategories: every unknown category of every route is named
+// by its full path, with the category meant; known ones pass.
+func TestUnknownCategories(t *testing.T) {
+	routes := append([]Named{{Path: "discord.channels[0]", Spec: Spec{Categories: []string{"airstrike"}}}},
+		Prefixed("slack", []Named{{Path: "channels[0]", Spec: Spec{Categories: []string{"shelling", "airstrik"}}},
+			{Path: "channels[1]", Spec: Spec{Categories: []string{"cyber"}}}})...)
+	got := UnknownCategories(routes, cats(t))
+	if len(got) != 2 || got[0].Field != "slack.channels[0].categories[1]" || !strings.Contains(got[0].Msg, "did you mean airstrike") ||
+		got[1].Field != "slack.channels[1].categories[0]" {
+		t.Errorf("UnknownCategories = %+v", got)
+	}
+	if got := UnknownCategories(routes[:1], cats(t)); len(got) != 0 {
+		t.Errorf("known categories refused: %+v", got)
 	}
 }

@@ -14,7 +14,6 @@ package slack
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -23,49 +22,14 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/tocsin-alerts/tocsin/notify"
+	"github.com/tocsin-alerts/tocsin/slack/slackconfig"
 )
 
 // Name keys the Slack notifier's outbox rows and refs.
 const Name = "slack"
 
-// Config is the `slack:` section. The notifier is on when a token is set.
-type Config struct {
-	// Token is the bot token (xoxb-…), with chat:write and
-	// channels:history (to find a message again after a crash).
-	notify.BotToken `yaml:",inline"`
-	// APIURL is the Web API base; a proxy or slacktest in tests.
-	APIURL string `yaml:"api_url"`
-	// Channels route incidents to channels (ids, C…); mention lists user
-	// group ids (S…) per severity.
-	Channels     []notify.RouteSpec `yaml:"channels"`
-	notify.Retry `yaml:",inline"`
-}
-
-// DefaultAPIURL is Slack's Web API.
-const DefaultAPIURL = "https://slack.com/api/"
-
-// DefaultConfig is the section's defaults.
-func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, Channels: []notify.RouteSpec{}, Retry: notify.DefaultRetry()}
-}
-
-// Check fills defaults and reports every problem (fields relative to the
-// section).
-func (c *Config) Check(add func(field, msg string)) {
-	if c.APIURL == "" {
-		c.APIURL = DefaultAPIURL
-	}
-	c.Retry.Fill()
-	notify.CheckCommon(add, c.Token != "", len(c.Channels), c.APIURL, c.RetryBudget, c.MaxRetryWait, "token")
-	if t := c.Token.Reveal(); t != "" && !strings.HasPrefix(t, "xox") {
-		add("token", "a Slack bot token starts with xoxb-")
-	}
-	for i, ch := range c.Channels {
-		for _, p := range ch.Check() {
-			add(fmt.Sprintf("channels[%d].%s", i, p.Field), p.Msg)
-		}
-	}
-}
+// Config is the `slack:` section (package slackconfig).
+type Config = slackconfig.Config
 
 // New builds the notifier.
 func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, logger *slog.Logger) (*notify.Living, error) {
@@ -74,7 +38,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 	}
 	api := slackapi.New(c.Token.Reveal(), slackapi.OptionAPIURL(strings.TrimSuffix(c.APIURL, "/")+"/"), slackapi.OptionHTTPClient(hc))
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{api: api}, Routes: routes, Refs: refs,
-		Limiter: c.Limiter(), Logger: logger})
+		Limiter: notify.LimiterOf(c.Retry), Logger: logger})
 }
 
 // platform drives the Slack Web API.

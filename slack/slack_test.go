@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/notify"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/slack/slackconfig"
 	"github.com/tocsin-alerts/tocsin/slack/slacktest"
 )
 
@@ -18,7 +19,7 @@ func rig(t *testing.T, routes []notify.Route) (*slacktest.Server, *deliverytest.
 	srv := slacktest.New(token, "C0ALERTS", "C0OTHER")
 	t.Cleanup(srv.Close)
 	refs := &deliverytest.MemRefs{}
-	c := DefaultConfig()
+	c := slackconfig.Default()
 	c.Token, c.APIURL = token, srv.APIURL()
 	return srv, refs, func() alerts.Notifier {
 		n, err := New(c, routes, refs, nil, nil)
@@ -115,7 +116,7 @@ func TestCrashAfterPostIsNotPostedTwice(t *testing.T) {
 func TestWrongTokenIsFinal(t *testing.T) {
 	srv := slacktest.New(token, "C0ALERTS")
 	defer srv.Close()
-	c := DefaultConfig()
+	c := slackconfig.Default()
 	c.Token, c.APIURL = "xoxb-wrong", srv.APIURL()
 	n, err := New(c, []notify.Route{{Channel: "C0ALERTS"}}, &deliverytest.MemRefs{}, nil, nil)
 	if err != nil {

@@ -26,48 +26,14 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/tocsin-alerts/tocsin/notify"
+	"github.com/tocsin-alerts/tocsin/telegram/telegramconfig"
 )
 
 // Name keys the Telegram notifier's outbox rows and refs.
 const Name = "telegram"
 
-// DefaultAPIURL is Telegram's Bot API server.
-const DefaultAPIURL = "https://api.telegram.org"
-
-// Config is the `telegram:` section. The notifier is on when a token is set.
-type Config struct {
-	// Token is the bot token from @BotFather ("123456:ABC…").
-	notify.BotToken `yaml:",inline"`
-	// APIURL is the Bot API server (a local telegram-bot-api server, or
-	// telegramtest in tests).
-	APIURL string `yaml:"api_url"`
-	// Chats route incidents to chats: channel is a chat id ("-100…") or
-	// "@channelname"; mention lists usernames ("@oncall") per severity.
-	Chats        []notify.RouteSpec `yaml:"chats"`
-	notify.Retry `yaml:",inline"`
-}
-
-// DefaultConfig is the section's defaults.
-func DefaultConfig() Config {
-	return Config{APIURL: DefaultAPIURL, Chats: []notify.RouteSpec{}, Retry: notify.DefaultRetry()}
-}
-
-// Check fills defaults and reports every problem.
-func (c *Config) Check(add func(field, msg string)) {
-	if c.APIURL == "" {
-		c.APIURL = DefaultAPIURL
-	}
-	c.Retry.Fill()
-	notify.CheckCommon(add, c.Token != "", len(c.Chats), c.APIURL, c.RetryBudget, c.MaxRetryWait, "token")
-	if t := c.Token.Reveal(); t != "" && !strings.Contains(t, ":") {
-		add("token", "a bot token looks like 123456:ABC-DEF… (from @BotFather)")
-	}
-	for i, ch := range c.Chats {
-		for _, p := range ch.Check() {
-			add(fmt.Sprintf("chats[%d].%s", i, p.Field), p.Msg)
-		}
-	}
-}
+// Config is the `telegram:` section (package telegramconfig).
+type Config = telegramconfig.Config
 
 // New builds the notifier. It makes no request (no getMe at start).
 func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, logger *slog.Logger) (*notify.Living, error) {
@@ -80,7 +46,7 @@ func New(c Config, routes []notify.Route, refs notify.Refs, hc *http.Client, log
 		return nil, fmt.Errorf("telegram: %w", err) // go-telegram/bot never puts the token in it
 	}
 	return notify.NewLiving(notify.LivingOptions{Name: Name, Platform: &platform{b: b}, Routes: routes, Refs: refs,
-		Limiter: c.Limiter(), Logger: logger})
+		Limiter: notify.LimiterOf(c.Retry), Logger: logger})
 }
 
 type platform struct{ b *tgbot.Bot }

@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/notify"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/telegram/telegramconfig"
 	"github.com/tocsin-alerts/tocsin/telegram/telegramtest"
 )
 
@@ -18,7 +19,7 @@ func rig(t *testing.T, routes []notify.Route) (*telegramtest.Server, func() aler
 	srv := telegramtest.New(token, "-1001", "-1002")
 	t.Cleanup(srv.Close)
 	refs := &deliverytest.MemRefs{}
-	c := DefaultConfig()
+	c := telegramconfig.Default()
 	c.Token, c.APIURL = token, srv.URL
 	return srv, func() alerts.Notifier {
 		n, err := New(c, routes, refs, nil, nil)
@@ -86,7 +87,7 @@ func TestLivingMessageAndReplies(t *testing.T) {
 func TestRefusalsAreFinalAndHideTheToken(t *testing.T) {
 	srv := telegramtest.New(token, "-1001")
 	defer srv.Close()
-	c := DefaultConfig()
+	c := telegramconfig.Default()
 	c.Token, c.APIURL = "999:wrong", srv.URL
 	n, err := New(c, []notify.Route{{Channel: "-1001"}}, &deliverytest.MemRefs{}, nil, nil)
 	if err != nil {

@@ -82,3 +82,12 @@ func TestSeverityRoundTrip(t *testing.T) {
 		t.Errorf("ParseSeverity(HIGH) = %v, %v", s, err)
 	}
 }
+
+func TestValidLabelName(t *testing.T) {
+	for in, ok := range map[string]bool{"region": true, "desk_2": true, "a": true, "": false, "Region": false,
+		"2desk": false, "re-gion": false, "_x": false, strings.Repeat("a", 32): true, strings.Repeat("a", 33): false} {
+		if got := ValidLabelName(in); got != ok {
+			t.Errorf("ValidLabelName(%q) = %v, want %v", in, got, ok)
+		}
+	}
+}

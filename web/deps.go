@@ -16,21 +16,6 @@ import (
 // The app satisfies them with the adapters the Discord commands use; tests
 // use hand-written fakes or the real store.
 
-// State narrows the incident list by lifecycle.
-type State string
-
-// Incident states the list filters by. The default, StateAnnounced, is what
-// Discord's /alerts lists: incidents that were announced, open or resolved.
-const (
-	StateAnnounced State = ""
-	StateOpen      State = "open"
-	StateResolved  State = "resolved"
-	// StatePending: tracked but never announced (waiting for
-	// corroboration, or silenced before it opened).
-	StatePending State = "pending"
-	StateAll     State = "all"
-)
-
 // IncidentFilter narrows the incident list.
 type IncidentFilter struct {
 	// MinSeverity keeps incidents at or above it (SevNone: all).
@@ -38,7 +23,7 @@ type IncidentFilter struct {
 	Category    string
 	// Place matches as in a Discord route: a country, region or city.
 	Place string
-	State State
+	State alerts.StateFilter
 	Limit int
 }
 

@@ -43,7 +43,7 @@ type fakeIncidents struct {
 func (f *fakeIncidents) Incidents(_ context.Context, flt IncidentFilter) ([]alerts.Incident, error) {
 	var out []alerts.Incident
 	for _, inc := range f.list {
-		if inc.Severity >= flt.MinSeverity && (flt.State != StateOpen || inc.Open()) {
+		if inc.Severity >= flt.MinSeverity && (flt.State != alerts.StateOpen || inc.Open()) {
 			out = append(out, inc)
 		}
 	}

@@ -60,11 +60,11 @@ func (f filterForm) query(set map[string]string) string {
 type option struct{ Value, Label string }
 
 var stateOptions = []option{
-	{string(StateAnnounced), "announced (open or resolved)"},
-	{string(StateOpen), "open"},
-	{string(StateResolved), "resolved"},
-	{string(StatePending), "pending (not announced)"},
-	{string(StateAll), "all"},
+	{string(alerts.StateAnnounced), "announced (open or resolved)"},
+	{string(alerts.StateOpen), "open"},
+	{string(alerts.StateResolved), "resolved"},
+	{string(alerts.StatePending), "pending (not announced)"},
+	{string(alerts.StateAll), "all"},
 }
 
 type incidentsData struct {
@@ -109,11 +109,10 @@ func parseFilter(q url.Values, cats vocab.Categories) (filterForm, IncidentFilte
 			ff.Category = string(c)
 		}
 	}
-	switch State(ff.State) {
-	case StateAnnounced, StateOpen, StateResolved, StatePending, StateAll:
-		f.State = State(ff.State)
-	default:
-		problems = append(problems, "state: "+strconv.Quote(ff.State)+" is not one of open, resolved, pending, all")
+	if st, err := alerts.ParseStateFilter(ff.State); err == nil {
+		f.State = st
+	} else {
+		problems = append(problems, "state: "+err.Error())
 		ff.State = ""
 	}
 	if v := q.Get("rows"); v != "" {

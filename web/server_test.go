@@ -363,3 +363,54 @@ func TestMapFit(t *testing.T) {
 }
 
 func fmtSscan(s string, v ...any) (int, error) { return fmt.Sscan(s, v...) }
+
+// TestSilenceAuthorOnlyForTokenHolders: the silences page lists every
+// silence in force to whoever may see the console, but who added it and
+// why only to a viewer who signed in with a token: an open console (no
+// read token) is read by anyone who reaches it, like GET /status.
+func TestSilenceAuthorOnlyForTokenHolders(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name        string
+		read, admin string
+	}{{"open console", "", ""}, {"open console with writes", "", adminTok}, {"closed console", readTok, adminTok}} {
+		f := newFixture(t, tc.read, tc.admin)
+		sl := alerts.NewSilence([]alerts.Matcher{{Kind: alerts.SilencePlace, Value: "Aleppo, Syria"}, {Kind: alerts.SilenceCategory, Value: "offensive"}},
+			f.clock().Add(4*time.Hour), "ana@desk", "covered by the live desk", f.clock())
+		if _, err := f.web.o.Silences.AddSilence(ctx, sl); err != nil {
+			t.Fatal(err)
+		}
+		if tc.read == "" {
+			_, body, _ := f.do(t, http.MethodGet, "/silences", nil)
+			if !strings.Contains(body, "Aleppo, Syria") || !strings.Contains(body, "offensive") {
+				t.Errorf("%s: anonymous silences page lacks the silence's matchers", tc.name)
+			}
+			if strings.Contains(body, "ana@desk") || strings.Contains(body, "covered by the live desk") {
+				t.Errorf("%s: anonymous silences page shows who and why", tc.name)
+			}
+			wantHint := "sign in"
+			if tc.admin == "" {
+				wantHint = "web.read_token"
+			}
+			if !strings.Contains(body, wantHint) {
+				t.Errorf("%s: the hidden columns are not explained (want %q)", tc.name, wantHint)
+			}
+		}
+		tok := tc.read
+		if tok == "" {
+			tok = tc.admin
+		}
+		if tok == "" {
+			continue
+		}
+		_, body, _ := f.do(t, http.MethodGet, "/silences", nil, withCookie(f.login(t, tok)))
+		if !strings.Contains(body, "ana@desk") || !strings.Contains(body, "covered by the live desk") {
+			t.Errorf("%s: signed-in silences page lacks who and why", tc.name)
+		}
+		for _, secret := range []string{readTok, adminTok} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s: a token appears in the page", tc.name)
+			}
+		}
+	}
+}

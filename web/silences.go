@@ -33,6 +33,11 @@ type silencesData struct {
 	Error     string
 	Done      string
 	Now       time.Time
+	// CanSignIn: a token exists to sign in with (else the hint says to
+	// set one). Who added a silence and why are shown only to a viewer
+	// who signed in with a token (page.Session): an open console shows
+	// them to whoever reaches it.
+	CanSignIn bool
 }
 
 // silenceForm is the add form as typed, to refill it after an error.
@@ -62,6 +67,7 @@ func (s *Server) showSilences(w http.ResponseWriter, r *http.Request, status int
 	}
 	sort.SliceStable(active, func(i, j int) bool { return active[i].ExpiresAt.Before(active[j].ExpiresAt) })
 	d.Active, d.Kinds, d.Durations, d.Now = active, silenceKinds, durationOptions, now
+	d.CanSignIn = !s.auth.open() || s.auth.writes()
 	s.render(w, r, status, "silences", "Silences", d)
 }
 

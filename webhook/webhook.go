@@ -30,85 +30,18 @@ import (
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/api"
 	"github.com/tocsin-alerts/tocsin/notify"
-	"github.com/tocsin-alerts/tocsin/route"
-	"github.com/tocsin-alerts/tocsin/secret"
 	"github.com/tocsin-alerts/tocsin/vocab"
+	"github.com/tocsin-alerts/tocsin/webhook/webhookconfig"
 )
 
 // Name keys the webhook notifier's outbox rows and refs.
 const Name = "webhook"
 
-// Config is the `webhook:` section. The notifier is on with an endpoint.
-type Config struct {
-	Endpoints []Endpoint `yaml:"endpoints"`
-	// Timeout bounds one POST.
-	Timeout time.Duration `yaml:"timeout"`
-	// RetryBudget is the attempts per event within one delivery;
-	// MaxRetryWait the longest wait between two.
-	RetryBudget  int           `yaml:"retry_budget"`
-	MaxRetryWait time.Duration `yaml:"max_retry_wait"`
-}
+// Config is the `webhook:` section (package webhookconfig).
+type Config = webhookconfig.Config
 
 // Endpoint is one receiver and the incidents it takes.
-type Endpoint struct {
-	URL string `yaml:"url"`
-	// Secret is the HMAC-SHA256 key of the signature header; empty sends
-	// no signature.
-	Secret     secret.Secret `yaml:"secret"`
-	SecretFile string        `yaml:"secret_file"`
-	route.Spec `yaml:",inline"`
-}
-
-// DefaultConfig is the section's defaults.
-func DefaultConfig() Config {
-	return Config{Endpoints: []Endpoint{}, Timeout: 10 * time.Second, RetryBudget: 4, MaxRetryWait: 30 * time.Second}
-}
-
-// Enabled reports whether an endpoint is configured.
-func (c *Config) Enabled() bool { return len(c.Endpoints) > 0 }
-
-// Secrets lists the endpoints' secrets for config's *_file reading.
-func (c *Config) Secrets() []secret.Ref {
-	var out []secret.Ref
-	for i := range c.Endpoints {
-		e := &c.Endpoints[i]
-		out = append(out, secret.Ref{Path: fmt.Sprintf("endpoints[%d].secret", i), File: e.SecretFile,
-			Set: func(v string) { e.Secret = secret.Secret(v) }, IsSet: func() bool { return e.Secret != "" }})
-	}
-	return out
-}
-
-// Check fills defaults and reports every problem.
-func (c *Config) Check(add func(field, msg string)) {
-	d := DefaultConfig()
-	if c.Timeout == 0 {
-		c.Timeout = d.Timeout
-	}
-	if c.RetryBudget == 0 {
-		c.RetryBudget = d.RetryBudget
-	}
-	if c.MaxRetryWait == 0 {
-		c.MaxRetryWait = d.MaxRetryWait
-	}
-	if c.Timeout < 0 {
-		add("timeout", "must be positive")
-	}
-	if c.RetryBudget < 1 || c.RetryBudget > 20 {
-		add("retry_budget", "must be between 1 and 20")
-	}
-	for i, e := range c.Endpoints {
-		p := fmt.Sprintf("endpoints[%d].", i)
-		if u, err := url.Parse(e.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add(p+"url", "must be an absolute http(s) URL") // the URL may hold a token: not echoed
-		}
-		if s := e.Secret.Reveal(); s != "" && len(s) < 16 {
-			add(p+"secret", "must be at least 16 characters (e.g. openssl rand -hex 32)")
-		}
-		for _, pr := range e.Spec.Check() {
-			add(p+pr.Field, pr.Msg)
-		}
-	}
-}
+type Endpoint = webhookconfig.Endpoint
 
 // Notifier posts alerts to the endpoints.
 type Notifier struct {
@@ -134,7 +67,7 @@ func New(c Config, cats vocab.Categories, refs notify.Refs, hc *http.Client, log
 	}
 	n := &Notifier{c: c, refs: refs, hc: hc, log: logger.With("component", "webhook_notifier")}
 	for i, e := range c.Endpoints {
-		sel, err := e.Spec.Selector(cats)
+		sel, err := alerts.SelectorOf(e.Spec, cats)
 		if err != nil {
 			return nil, fmt.Errorf("webhook.endpoints[%d].%w", i, err)
 		}

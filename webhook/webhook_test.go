@@ -10,6 +10,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/route"
 	"github.com/tocsin-alerts/tocsin/rules"
+	"github.com/tocsin-alerts/tocsin/webhook/webhookconfig"
 	"github.com/tocsin-alerts/tocsin/webhook/webhooktest"
 )
 
@@ -23,7 +24,7 @@ func rig(t *testing.T, budget int, eps ...Endpoint) (*webhooktest.Server, func()
 		t.Fatal(err)
 	}
 	refs := &deliverytest.MemRefs{}
-	c := DefaultConfig()
+	c := webhookconfig.Default()
 	c.RetryBudget = budget
 	if len(eps) == 0 {
 		eps = []Endpoint{{URL: srv.URL + "/hook"}}
@@ -108,7 +109,7 @@ func TestBadSignatureIsRefused(t *testing.T) {
 	srv := webhooktest.New("another-secret-0123456789")
 	defer srv.Close()
 	set, _ := rules.Default()
-	c := DefaultConfig()
+	c := webhookconfig.Default()
 	c.Endpoints = []Endpoint{{URL: srv.URL, Secret: key}}
 	n, err := New(c, set.Categories(), &deliverytest.MemRefs{}, nil, nil)
 	if err != nil {

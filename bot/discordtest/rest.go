@@ -347,6 +347,7 @@ func (s *Server) overwriteCommands(w http.ResponseWriter, r *http.Request, body 
 		if desc == "" || len([]rune(desc)) > 100 {
 			errs.add(at+".description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
 		}
+		validOptions(&errs, at+".options", c["options"])
 		c["id"] = s.nextCommandID()
 		c["application_id"] = s.opts.AppID
 		b, _ := json.Marshal(c)
@@ -361,6 +362,35 @@ func (s *Server) overwriteCommands(w http.ResponseWriter, r *http.Request, body 
 	s.overwrites++
 	s.mu.Unlock()
 	writeJSON(w, 200, stored)
+}
+
+// validOptions checks a command's (or subcommand's) options as Discord
+// does: at most 25, each with a valid name and a description of 1 to 100
+// characters, required ones before optional ones.
+func validOptions(errs *problems, at string, raw any) {
+	opts, _ := raw.([]any)
+	if len(opts) > 25 {
+		errs.add(at, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+	}
+	optional := false
+	for i, o := range opts {
+		opt, _ := o.(map[string]any)
+		p := at + "." + strconv.Itoa(i)
+		name, _ := opt["name"].(string)
+		desc, _ := opt["description"].(string)
+		required, _ := opt["required"].(bool)
+		if !validCommandName(name) {
+			errs.add(p+".name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+		}
+		if desc == "" || len([]rune(desc)) > 100 {
+			errs.add(p+".description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+		}
+		if required && optional {
+			errs.add(p+".required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")
+		}
+		optional = optional || !required
+		validOptions(errs, p+".options", opt["options"])
+	}
 }
 
 func (s *Server) nextCommandID() string {

@@ -151,3 +151,34 @@ func TestStandaloneInspection(t *testing.T) {
 		t.Errorf("inspection = %+v, %v", got, err)
 	}
 }
+
+// TestCommandOptionsValidatedLikeDiscord: a bulk overwrite whose options
+// break Discord's rules (an optional option before a required one, a
+// description over 100 characters, a bad name) is refused, the problem
+// at its path as Discord nests it.
+func TestCommandOptionsValidatedLikeDiscord(t *testing.T) {
+	s := New(Options{Token: token, AppID: "900000000000000001"})
+	defer s.Close()
+	opt := func(name, desc string, required bool) map[string]any {
+		return map[string]any{"type": 3, "name": name, "description": desc, "required": required}
+	}
+	for _, c := range []struct {
+		name string
+		opts []any
+		path string
+	}{
+		{"optional first", []any{opt("also", "x", false), opt("value", "x", true)}, `"1":{"required":{"_errors":[{"code":"APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"`},
+		{"long description", []any{opt("value", strings.Repeat("d", 101), true)}, `"0":{"description":{"_errors":[{"code":"BASE_TYPE_BAD_LENGTH"`},
+		{"bad name", []any{opt("Value", "x", true)}, `"0":{"name":{"_errors":[{"code":"APPLICATION_COMMAND_INVALID_NAME"`},
+	} {
+		b, _ := json.Marshal([]any{map[string]any{"name": "mute", "description": "Mute", "options": c.opts}})
+		code, _, ans := do(t, s, "PUT", "/applications/900000000000000001/commands", string(b))
+		if code != 400 || !strings.Contains(ans, c.path) {
+			t.Errorf("%s: %d %s, want 400 naming %s", c.name, code, ans, c.path)
+		}
+	}
+	b, _ := json.Marshal([]any{map[string]any{"name": "mute", "description": "Mute", "options": []any{opt("value", "x", true), opt("also", "y", false)}}})
+	if code, _, ans := do(t, s, "PUT", "/applications/900000000000000001/commands", string(b)); code != 200 {
+		t.Errorf("valid options refused: %d %s", code, ans)
+	}
+}
