@@ -68,7 +68,7 @@ rules:
             - [drone]
             - [hit]
         - [air raid]
-`)})
+`)}, WithPrior(nil, 0)) // the rules' matching alone: the prior would weigh these bare sentences
 	if err != nil {
 		t.Fatal(err)
 	}
