@@ -61,6 +61,9 @@ type App struct {
 	Delivery *delivery.Dispatcher
 	Reg      *prometheus.Registry
 	health   *health
+	// replica is this process among the replicas sharing the store: its
+	// identity, its leader election, what it shows of both.
+	replica  *replica
 	discord  *discord // nil unless discord.token is configured
 	// retention is nil when store.retention is 0 (keep everything).
 	retention *retention
@@ -86,6 +89,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Clock == nil {
 		d.Clock = poller.SystemClock{}
 	}
+	replicaID := cfg.Replica.ID
+	if replicaID == "" {
+		replicaID = store.DefaultHolder()
+	}
+	// Every line says which replica wrote it: the logs of N replicas end
+	// up in one place.
+	d.Logger = d.Logger.With("replica", replicaID)
 	a := &App{cfg: cfg, version: d.Version, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
 	// The first line of the log says what kind of run this is.
 	switch {
@@ -112,19 +122,23 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 
-	// 1. Store.
-	s, err := store.Open(ctx, cfg.Store.DSN, d.Logger)
+	// 1. Store: SQLite is locked to this process (a second is refused,
+	// naming this one); PostgreSQL takes any number of replicas.
+	s, err := store.OpenWith(ctx, cfg.Store.DSN, store.Options{Logger: d.Logger, Exclusive: true, Holder: replicaID})
 	if err != nil {
 		return nil, err
 	}
 	a.Store = s
 	a.closers = append(a.closers, func(context.Context) error { return s.Close() })
 	if s.Dialect() == "sqlite" {
-		// One process per SQLite store: what a crash left claimed is due
-		// now, not when its lease runs out.
+		// The process lock says no other process uses this store: what a
+		// crash left claimed is due now, not when its lease runs out.
 		if err := s.ReleaseAllClaims(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if a.replica, err = newReplica(s, replicaID, cfg.Replica.LeaderCheck.D(), d.Clock, a.Reg, d.Logger); err != nil {
+		return nil, err
 	}
 	if keep := cfg.Store.Retention.D(); keep > 0 {
 		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
@@ -213,6 +227,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: pol,
 		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
 		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
+		Leader: a.replica.elector.IsLeader,
 		Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)

@@ -65,6 +65,8 @@ func (a *App) handler() (http.Handler, error) {
 		if !detail {
 			st = st.Public()
 		}
+		rs := a.replica.status(ctx)
+		st.Replica = &rs
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Vary", "Authorization")
@@ -84,7 +86,7 @@ func (a *App) handler() (http.Handler, error) {
 	apiSrv.Register(mux)
 	if a.discord != nil && a.discord.key != nil {
 		// Discord's "interactions endpoint URL": Ed25519-verified.
-		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.bot.InteractionsHandler(a.discord.key))
+		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.http.InteractionsHandler(a.discord.key))
 	}
 	if a.cfg.Web.Enabled {
 		w, err := a.newWeb()

@@ -195,7 +195,7 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 		`ALTER TABLE sources DROP COLUMN lease_until`, `ALTER TABLE sources DROP COLUMN alert_backlog`,
 		`ALTER TABLE outbox DROP COLUMN lease_until`, `ALTER TABLE silences DROP COLUMN matchers`,
 		`ALTER TABLE sources DROP COLUMN lease_holder`, `ALTER TABLE outbox DROP COLUMN lease_holder`,
-		`ALTER TABLE outbox DROP COLUMN sent_by`,
+		`ALTER TABLE outbox DROP COLUMN sent_by`, `DROP TABLE replicas`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := db.ExecContext(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st, err)

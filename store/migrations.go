@@ -172,7 +172,7 @@ var migrations = []migration{
 		// '' for a silence of one matcher.
 		`ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT ''`,
 	}},
-	{6, "who holds a claim, who sent a row", []string{
+	{6, "who holds a claim, who sent a row, which replicas run", []string{
 		// The replica identity of the last claimer (kept after the lease
 		// ends: "last polled by"), and of the replica that sent a row:
 		// what /status shows a replica holds, and what an operator reads
@@ -180,6 +180,13 @@ var migrations = []migration{
 		`ALTER TABLE sources ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE outbox ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE outbox ADD COLUMN sent_by TEXT NOT NULL DEFAULT ''`,
+		// One row per replica, refreshed by its readiness probe: who is
+		// (or was lately) running on this store.
+		`CREATE TABLE replicas (
+			id TEXT PRIMARY KEY,
+			started_at BIGINT NOT NULL,
+			seen_at BIGINT NOT NULL
+		)`,
 	}},
 }
 
