@@ -63,8 +63,8 @@ type App struct {
 	health   *health
 	// replica is this process among the replicas sharing the store: its
 	// identity, its leader election, what it shows of both.
-	replica  *replica
-	discord  *discord // nil unless discord.token is configured
+	replica *replica
+	discord *discord // nil unless discord.token is configured
 	// retention is nil when store.retention is 0 (keep everything).
 	retention *retention
 	ln        net.Listener
@@ -228,7 +228,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
 		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
 		Leader: a.replica.elector.IsLeader,
-		Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
+		Clock:  d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)
 		},

@@ -19,8 +19,8 @@ const (
 		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`
 	sqlForgetReplicas = `DELETE FROM replicas WHERE seen_at < ?`
 	sqlReplicas       = `SELECT id, started_at, seen_at FROM replicas ORDER BY id`
-	sqlHeldSources = `SELECT lease_holder, id FROM sources WHERE lease_until > ? ORDER BY lease_holder, id`
-	sqlHeldOutbox  = `SELECT lease_holder, COUNT(*) FROM outbox WHERE state = 'pending' AND lease_until > ?
+	sqlHeldSources    = `SELECT lease_holder, id FROM sources WHERE lease_until > ? ORDER BY lease_holder, id`
+	sqlHeldOutbox     = `SELECT lease_holder, COUNT(*) FROM outbox WHERE state = 'pending' AND lease_until > ?
 		GROUP BY lease_holder`
 )
 
