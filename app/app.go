@@ -190,6 +190,10 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	ob := cfg.Outbox
 	a.Delivery, err = delivery.New(delivery.Options{
 		Outbox: s, Notifiers: notifiers, MaxAttempts: ob.MaxAttempts, SendTimeout: ob.SendTimeout.D(),
+		// A lease outlives its send (bounded by SendTimeout) with as much
+		// again to record the outcome: a replica that dies mid-send holds
+		// its one row per notifier that long.
+		Lease: 2 * ob.SendTimeout.D(),
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, ob.RetryBase.D(), ob.RetryMax.D(), rand.Float64) },
 		Clock:   d.Clock, Logger: d.Logger, Metrics: dmetrics,
 	})
@@ -226,7 +230,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: pol,
 		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
-		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
+		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: sourceLease(pc.Timeout.D()), EnrichWorkers: cfg.Summary.Concurrency,
 		Leader: a.replica.elector.IsLeader,
 		Clock:  d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
@@ -359,6 +363,14 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 	}
 	return specs, fsys, full
 }
+
+// sourceLease is how long a claimed source stays claimed: its fetch
+// (bounded by poller.timeout), a full-text fetch as long again, and as much
+// again for scoring, second opinions and the commit. A replica that dies
+// mid-poll holds its sources that long; a poll that overruns it costs a
+// second fetch by another replica, never a second alert (decisions re-read
+// what is stored, under the decision lock).
+func sourceLease(timeout time.Duration) time.Duration { return 4 * timeout }
 
 // policy maps config onto the incident policy; inhibition rules name
 // categories, which are checked with the rule set's vocabulary.
