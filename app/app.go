@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		// A lease outlives its send (bounded by SendTimeout) with as much
 		// again to record the outcome: a replica that dies mid-send holds
 		// its one row per notifier that long.
-		Lease: 2 * ob.SendTimeout.D(),
+		Lease:   2 * ob.SendTimeout.D(),
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, ob.RetryBase.D(), ob.RetryMax.D(), rand.Float64) },
 		Clock:   d.Clock, Logger: d.Logger, Metrics: dmetrics,
 	})

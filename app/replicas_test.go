@@ -331,7 +331,7 @@ func checkNonLeaderAnswersInteractions(t *testing.T, emu *discordtest.Server, ke
 // outboxRow is one alert event for one notifier, as recorded.
 type outboxRow struct {
 	alertID, notifier, incident, kind, state, sentBy string
-	quiet                                           bool
+	quiet                                            bool
 }
 
 func outboxRows(t *testing.T, db *sql.DB) []outboxRow {
