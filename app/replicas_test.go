@@ -133,16 +133,59 @@ func storyTexts(city string) [3][2]string {
 
 // TestReplicasKilledAtRandom runs three replica processes on one
 // PostgreSQL store and one set of loopback feeds carrying 110 escalation
-// stories that arrive over about 20 s, kills replicas with SIGKILL at
-// random moments (the leader among them) and restarts them, then checks
-// what users would see: every story is one incident with its three
-// reports; every alert event in the outbox was delivered, once, to the
-// console (the replicas' stdout) and to the loopback Discord (one message
-// per incident, one timeline line per update, one announcement per
-// escalation); nothing is left pending. A non-leader answers Discord's
-// HTTP interactions. The kill times are random with a seed that is logged
-// (TOCSIN_CLUSTER_SEED repeats a run); no assertion depends on timing.
+// stories that arrive over about 20 s (each story's first two reports on
+// two feeds at the same instant, so two replicas decide about one event at
+// once), kills replicas with SIGKILL at random moments (the leader among
+// them) and restarts them, then checks what users would see: every story
+// is one incident with its three reports; every alert event in the outbox
+// was delivered, once, to the console (the replicas' stdout) and to the
+// loopback Discord (one message per incident, one timeline line per
+// update, one announcement per escalation); nothing is left pending. A
+// non-leader answers Discord's HTTP interactions. The kill times are random
+// with a seed that is logged (TOCSIN_CLUSTER_SEED repeats a run); no
+// assertion depends on timing.
 func TestReplicasKilledAtRandom(t *testing.T) {
+	runScenario(t, scenario{prefix: "replica", stories: 110, replicas: 3, kills: 7})
+}
+
+// TestReplicasSurvivePostgresCuts is PostgreSQL going away under two
+// replicas: four times while stories arrive, every connection of the
+// replicas is cut (pg_terminate_backend, as a PostgreSQL restart does to
+// its clients), the election sessions with them. Nothing is lost or
+// doubled: the same checks as above, and no console double is excused
+// (no replica is killed).
+func TestReplicasSurvivePostgresCuts(t *testing.T) {
+	runScenario(t, scenario{prefix: "cut", stories: 40, replicas: 2, cuts: 4})
+}
+
+// scenario is one replica test: stories over feeds, replicas, and what
+// goes wrong meanwhile.
+type scenario struct {
+	prefix            string // replica ids are prefix-N (unique per test: pg_stat_activity is shared)
+	stories, replicas int
+	kills, cuts       int
+}
+
+const scenarioFeeds = 6
+
+// cluster is a running scenario: the loopback Discord, the feeds, the
+// replica processes (every incarnation in all, the running ones in live).
+type cluster struct {
+	t     *testing.T
+	dir   string
+	dsn   string
+	emu   *discordtest.Server
+	priv  ed25519.PrivateKey
+	cfg   clusterConfig
+	specs []replicaSpec
+	live  []*replicaProc
+	all   []*replicaProc
+	// what happened, for the log
+	kills, cuts   int
+	leadersKilled []string
+}
+
+func runScenario(t *testing.T, sc scenario) {
 	dsn := clusterDSN(t)
 	seed := uint64(20261207)
 	if v := os.Getenv("TOCSIN_CLUSTER_SEED"); v != "" {
@@ -150,141 +193,182 @@ func TestReplicasKilledAtRandom(t *testing.T) {
 	}
 	t.Logf("seed %d (TOCSIN_CLUSTER_SEED=%d repeats this run)", seed, seed)
 	rnd := mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	const nStories, nFeeds, nReplicas = 110, 6, 3
-	stories := storyCities(t, nStories)
-
-	emu := discordtest.New(discordtest.Options{Token: e2eToken, Channels: []string{e2eChannel}, InteractionDeadline: time.Minute})
-	t.Cleanup(emu.Close)
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feeds := make([]*rssFeed, nFeeds)
-	for i := range feeds {
-		feeds[i] = newRSSFeed(t, fmt.Sprintf("wire-%d", i))
-	}
-	c := clusterConfig{dsn: dsn, feeds: feeds, discord: emu.URL(), appID: emu.AppID(), pubKey: pub}
-	dir := t.TempDir()
-	specs := make([]replicaSpec, nReplicas)
-	live := make([]*replicaProc, nReplicas)
-	var all []*replicaProc
-	for i := range specs {
-		specs[i] = replicaSpec{id: fmt.Sprintf("replica-%d", i), addr: freeAddr(t)}
-		live[i] = startReplica(t, dir, c, i, 0, specs[i])
-		all = append(all, live[i])
-	}
-	defer func() {
-		for _, p := range live {
-			if p != nil {
-				p.kill()
-			}
-		}
-		if t.Failed() {
-			t.Logf("seed %d; logs in %s", seed, dir)
-			for _, p := range all {
-				t.Logf("replica %d.%d (killed %v, exit %v) log tail:\n%s", p.slot, p.gen, p.killed, p.exitErr, p.logTail())
-			}
-		}
-	}()
-
-	// The schedule: story i's reports arrive at i*150ms (two at once) and +3s on
-	// three distinct feeds; seven kills at random moments over the same
-	// time, each followed by a restart 0.3-1.5 s later.
-	type event struct {
-		at   time.Duration
-		fn   func()
-		what string
-	}
-	var sched []event
-	for i := range stories {
-		st := &stories[i]
-		fs := rnd.Perm(nFeeds)[:3]
-		for k, tx := range storyTexts(st.city) {
-			st.guids[k] = fmt.Sprintf("s%03d-%d", i, k)
-			f, it := feeds[fs[k]], rssItem{guid: st.guids[k], title: tx[0], text: tx[1]}
-			at := time.Duration(i)*150*time.Millisecond + []time.Duration{0, 0, 3 * time.Second}[k]
-			sched = append(sched, event{at: at, what: "publish", fn: func() { it.pub = time.Now(); f.add(it) }})
-		}
-	}
-	kills := 0
-	var leadersKilled []string
-	for range 7 {
-		at := 2*time.Second + time.Duration(rnd.Int64N(int64(18*time.Second)))
-		slot := rnd.IntN(nReplicas)
-		pause := 300*time.Millisecond + time.Duration(rnd.Int64N(int64(1200*time.Millisecond)))
-		sched = append(sched, event{at: at, what: "kill", fn: func() {
-			p := live[slot]
-			if p == nil {
-				return
-			}
-			if isLeader(p) {
-				leadersKilled = append(leadersKilled, fmt.Sprintf("%d.%d", p.slot, p.gen))
-			}
-			p.kill()
-			kills++
-			live[slot] = nil
-		}})
-		sched = append(sched, event{at: at + pause, what: "restart", fn: func() {
-			if live[slot] != nil {
-				return
-			}
-			gen := 0
-			for _, p := range all {
-				if p.slot == slot {
-					gen = max(gen, p.gen+1)
-				}
-			}
-			live[slot] = startReplica(t, dir, c, slot, gen, specs[slot])
-			all = append(all, live[slot])
-		}})
-	}
-	slices.SortStableFunc(sched, func(a, b event) int { return int(a.at - b.at) })
-	begin := time.Now()
-	for _, ev := range sched {
-		time.Sleep(time.Until(begin.Add(ev.at)))
-		ev.fn()
-	}
-	t.Logf("published %d reports of %d stories on %d feeds in %v; %d kills (leaders killed: %v)",
-		3*len(stories), len(stories), nFeeds, time.Since(begin).Round(time.Millisecond), kills, leadersKilled)
-
-	// Recovery: every report stored and linked, nothing pending.
-	reader, err := store.Open(context.Background(), dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	stories := storyCities(t, sc.stories)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	c := startCluster(t, dsn, sc)
+	defer c.cleanup(seed)
+	events := c.schedule(rnd, sc, stories, db)
+	begin := time.Now()
+	for _, ev := range events {
+		time.Sleep(time.Until(begin.Add(ev.at)))
+		ev.fn()
+	}
+	t.Logf("published %d reports of %d stories on %d feeds in %v; %d kills (leaders killed: %v), %d connection cuts",
+		3*len(stories), len(stories), scenarioFeeds, time.Since(begin).Round(time.Millisecond), c.kills, c.leadersKilled, c.cuts)
+	c.waitRecovered(db, 3*len(stories), begin)
+	checkNonLeaderAnswersInteractions(t, c.emu, c.priv, c.live)
+	for i, p := range c.live {
+		p.stop(t)
+		c.live[i] = nil
+	}
+	reader, err := store.Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	rows := outboxRows(t, db)
+	incByLoc := checkOneIncidentPerStory(t, reader, stories)
+	checkConsoleOnce(t, c.all, rows)
+	checkDiscordOnce(t, c.emu, rows, incByLoc)
+}
+
+func startCluster(t *testing.T, dsn string, sc scenario) *cluster {
+	t.Helper()
+	c := &cluster{t: t, dir: t.TempDir(), dsn: dsn}
+	c.emu = discordtest.New(discordtest.Options{Token: e2eToken, Channels: []string{e2eChannel}, InteractionDeadline: time.Minute})
+	t.Cleanup(c.emu.Close)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.priv = priv
+	feeds := make([]*rssFeed, scenarioFeeds)
+	for i := range feeds {
+		feeds[i] = newRSSFeed(t, fmt.Sprintf("wire-%d", i))
+	}
+	c.cfg = clusterConfig{dsn: dsn, feeds: feeds, discord: c.emu.URL(), appID: c.emu.AppID(), pubKey: pub}
+	c.specs = make([]replicaSpec, sc.replicas)
+	c.live = make([]*replicaProc, sc.replicas)
+	for i := range c.specs {
+		c.specs[i] = replicaSpec{id: fmt.Sprintf("%s-%d", sc.prefix, i), addr: freeAddr(t)}
+		c.live[i] = startReplica(t, c.dir, c.cfg, i, 0, c.specs[i])
+		c.all = append(c.all, c.live[i])
+	}
+	return c
+}
+
+func (c *cluster) cleanup(seed uint64) {
+	for _, p := range c.live {
+		if p != nil {
+			p.kill()
+		}
+	}
+	if c.t.Failed() {
+		c.t.Logf("seed %d; logs in %s", seed, c.dir)
+		for _, p := range c.all {
+			c.t.Logf("replica %d.%d (killed %v, exit %v) log tail:\n%s", p.slot, p.gen, p.killed, p.exitErr, p.logTail())
+		}
+	}
+}
+
+// event is one step of a scenario's schedule.
+type event struct {
+	at time.Duration
+	fn func()
+}
+
+// schedule lays out a scenario: story i's first two reports at i*150ms on
+// two feeds at once, its critical one 3 s later on a third; the kills (a
+// restart 0.3-1.5 s after each) and cuts at random moments over the same
+// time.
+func (c *cluster) schedule(rnd *mrand.Rand, sc scenario, stories []story, db *sql.DB) []event {
+	var sched []event
+	for i := range stories {
+		st := &stories[i]
+		fs := rnd.Perm(scenarioFeeds)[:3]
+		for k, tx := range storyTexts(st.city) {
+			st.guids[k] = fmt.Sprintf("s%03d-%d", i, k)
+			f, it := c.cfg.feeds[fs[k]], rssItem{guid: st.guids[k], title: tx[0], text: tx[1]}
+			at := time.Duration(i)*150*time.Millisecond + []time.Duration{0, 0, 3 * time.Second}[k]
+			sched = append(sched, event{at: at, fn: func() { it.pub = time.Now(); f.add(it) }})
+		}
+	}
+	span := time.Duration(len(stories)) * 150 * time.Millisecond
+	for range sc.kills {
+		at := 2*time.Second + time.Duration(rnd.Int64N(int64(span)))
+		slot := rnd.IntN(sc.replicas)
+		pause := 300*time.Millisecond + time.Duration(rnd.Int64N(int64(1200*time.Millisecond)))
+		sched = append(sched, event{at: at, fn: func() { c.kill(slot) }}, event{at: at + pause, fn: func() { c.restart(slot) }})
+	}
+	for range sc.cuts {
+		at := time.Second + time.Duration(rnd.Int64N(int64(span)))
+		sched = append(sched, event{at: at, fn: func() { c.cut(db) }})
+	}
+	slices.SortStableFunc(sched, func(a, b event) int { return int(a.at - b.at) })
+	return sched
+}
+
+func (c *cluster) kill(slot int) {
+	p := c.live[slot]
+	if p == nil {
+		return
+	}
+	if isLeader(p) {
+		c.leadersKilled = append(c.leadersKilled, fmt.Sprintf("%d.%d", p.slot, p.gen))
+	}
+	p.kill()
+	c.kills++
+	c.live[slot] = nil
+}
+
+func (c *cluster) restart(slot int) {
+	if c.live[slot] != nil {
+		return
+	}
+	gen := 0
+	for _, p := range c.all {
+		if p.slot == slot {
+			gen = max(gen, p.gen+1)
+		}
+	}
+	c.live[slot] = startReplica(c.t, c.dir, c.cfg, slot, gen, c.specs[slot])
+	c.all = append(c.all, c.live[slot])
+}
+
+// cut terminates every session of the replicas, pools and election
+// connections alike.
+func (c *cluster) cut(db *sql.DB) {
+	ids := make([]any, len(c.specs))
+	marks := make([]string, len(c.specs))
+	for i, sp := range c.specs {
+		ids[i], marks[i] = sp.id, fmt.Sprintf("$%d", i+1)
+	}
+	var n int
+	err := db.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name IN (`+
+		strings.Join(marks, ",")+`)`, ids...).Scan(&n)
+	if err != nil {
+		c.t.Errorf("cutting connections: %v", err)
+		return
+	}
+	c.cuts++
+	c.t.Logf("cut %d sessions of the replicas", n)
+}
+
+// waitRecovered waits until every report is stored and linked and nothing
+// is pending in the outbox.
+func (c *cluster) waitRecovered(db *sql.DB, reports int, begin time.Time) {
+	c.t.Helper()
 	recovered := time.Now()
 	deadline := recovered.Add(120 * time.Second) // failure guard only
 	for {
 		var linked, pending int
 		if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM incident_reports), (SELECT COUNT(*) FROM outbox WHERE state <> 'sent')`).Scan(&linked, &pending); err != nil {
-			t.Fatal(err)
+			c.t.Fatal(err)
 		}
-		if linked >= 3*len(stories) && pending == 0 {
+		if linked >= reports && pending == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not recovered: %d of %d reports linked, %d outbox rows not sent", linked, 3*len(stories), pending)
+			c.t.Fatalf("not recovered: %d of %d reports linked, %d outbox rows not sent", linked, reports, pending)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Logf("recovered %v after the last event (%v after the first)", time.Since(recovered).Round(time.Millisecond), time.Since(begin).Round(time.Millisecond))
-
-	checkNonLeaderAnswersInteractions(t, emu, priv, live)
-	for i, p := range live {
-		p.stop(t)
-		live[i] = nil
-	}
-
-	rows := outboxRows(t, db)
-	incByLoc := checkOneIncidentPerStory(t, reader, stories)
-	checkConsoleOnce(t, all, rows)
-	checkDiscordOnce(t, emu, rows, incByLoc)
+	c.t.Logf("recovered %v after the last event (%v after the first)", time.Since(recovered).Round(time.Millisecond),
+		time.Since(begin).Round(time.Millisecond))
 }
 
 // isLeader asks a replica's /status whether it leads.
