@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 type pollStats struct {
@@ -133,6 +135,19 @@ func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Repor
 		}
 		return pollStats{}, p.o.Store.Apply(ctx, b)
 	}
+	if !decides(cands) {
+		// Nothing here can open, join or close an incident: the reports
+		// and scores are stored without the decision lock (a replica
+		// storing the same report meanwhile writes the same rows).
+		for _, c := range cands {
+			b.Scored = append(b.Scored, c.st)
+		}
+		if err := p.o.Store.Apply(ctx, b); err != nil {
+			return pollStats{}, err
+		}
+		p.o.Metrics.scored(len(b.Scored))
+		return pollStats{scored: len(b.Scored)}, nil
+	}
 	// Silences are read before the decision lock: a silence is an
 	// operator's act, never a decision's, and holding the lock for it
 	// would only lengthen every replica's wait.
@@ -175,6 +190,17 @@ func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Repor
 	p.recorded(plan.Alerts)
 	p.o.Metrics.scored(len(b.Scored))
 	return pollStats{scored: len(b.Scored), events: len(b.Alerts)}, nil
+}
+
+// decides reports whether a batch needs an incident decision: a report
+// that alerts, or one that de-escalates (it may close incidents).
+func decides(cands []scored) bool {
+	for _, c := range cands {
+		if c.st.Result.Alert || slices.Contains(c.st.Result.Categories, string(vocab.DeEscalation)) {
+			return true
+		}
+	}
+	return false
 }
 
 // dedupe keeps one report per identity within a poll (a later item wins)
