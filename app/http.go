@@ -13,7 +13,7 @@ import (
 )
 
 // handler serves /healthz (the process is up), /readyz (running, the store
-// takes writes and the outbox moves), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports and,
+// takes writes and the outbox moves), /status (sources, outbox, rules, the cluster and this replica; JSON), /metrics (the app's own registry), POST /v1/reports and,
 // with discord.public_key, Discord's interactions endpoint and, with web.enabled, the web console at /.
 func (a *App) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
