@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -210,6 +211,14 @@ func runScenario(t *testing.T, sc scenario) {
 	t.Logf("published %d reports of %d stories on %d feeds in %v; %d kills (leaders killed: %v), %d connection cuts",
 		3*len(stories), len(stories), scenarioFeeds, time.Since(begin).Round(time.Millisecond), c.kills, c.leadersKilled, c.cuts)
 	c.waitRecovered(db, 3*len(stories), begin)
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second) // failure guard only
+	for _, p := range c.live {
+		if err := waitReady(rctx, p); err != nil {
+			t.Fatalf("replica %s not ready after recovery: %v", p.spec.id, err)
+		}
+	}
+	rcancel()
+	checkOneLeaderShown(t, c.live)
 	checkNonLeaderAnswersInteractions(t, c.emu, c.priv, c.live)
 	for i, p := range c.live {
 		p.stop(t)
@@ -373,16 +382,53 @@ func (c *cluster) waitRecovered(db *sql.DB, reports int, begin time.Time) {
 
 // isLeader asks a replica's /status whether it leads.
 func isLeader(p *replicaProc) bool {
+	st, err := replicaStatus(p)
+	return err == nil && st.Replica != nil && st.Replica.Leader
+}
+
+func replicaStatus(p *replicaProc) (app.Status, error) {
+	var st app.Status
 	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + p.spec.addr + "/status")
 	if err != nil {
-		return false
+		return st, err
 	}
 	defer resp.Body.Close()
-	var st app.Status
-	if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Replica == nil {
-		return false
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st, err
+}
+
+// checkOneLeaderShown: once things settle, /status of every replica names
+// one leader, the one whose own /status and /metrics say it leads.
+func checkOneLeaderShown(t *testing.T, live []*replicaProc) {
+	t.Helper()
+	var leaders []string
+	named := map[string]bool{}
+	for _, p := range live {
+		st, err := replicaStatus(p)
+		if err != nil || st.Replica == nil || st.Replica.ID != p.spec.id {
+			t.Errorf("replica %s /status: %+v, %v", p.spec.id, st.Replica, err)
+			continue
+		}
+		named[st.Cluster.Leader] = true
+		if !st.Replica.Leader {
+			continue
+		}
+		leaders = append(leaders, p.spec.id)
+		resp, err := http.Get("http://" + p.spec.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"tocsin_leader 1", `tocsin_replica_info{replica="` + p.spec.id + `",store="postgres"} 1`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("leader %s /metrics lacks %q", p.spec.id, want)
+			}
+		}
 	}
-	return st.Replica.Leader
+	if len(leaders) != 1 || len(named) != 1 || !named[leaders[0]] {
+		t.Errorf("leaders by their own /status: %v; leaders named by the cluster: %v; want one, the same", leaders, named)
+	}
 }
 
 // checkNonLeaderAnswersInteractions sends a signed /status interaction to a
