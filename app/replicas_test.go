@@ -281,7 +281,8 @@ type event struct {
 }
 
 // schedule lays out a scenario: story i's first two reports at i*150ms on
-// two feeds at once, its critical one 3 s later on a third; the kills (a
+// two feeds at once, its critical one 3 s later on a third; the kills
+// (the first of the leader, the others of a replica drawn at random; a
 // restart 0.3-1.5 s after each) and cuts at random moments over the same
 // time.
 func (c *cluster) schedule(rnd *mrand.Rand, sc scenario, stories []story, db *sql.DB) []event {
@@ -297,11 +298,14 @@ func (c *cluster) schedule(rnd *mrand.Rand, sc scenario, stories []story, db *sq
 		}
 	}
 	span := time.Duration(len(stories)) * 150 * time.Millisecond
-	for range sc.kills {
+	for k := range sc.kills {
 		at := 2*time.Second + time.Duration(rnd.Int64N(int64(span)))
 		slot := rnd.IntN(sc.replicas)
+		if k == 0 {
+			slot = -1 // whichever replica leads at that moment
+		}
 		pause := 300*time.Millisecond + time.Duration(rnd.Int64N(int64(1200*time.Millisecond)))
-		sched = append(sched, event{at: at, fn: func() { c.kill(slot) }}, event{at: at + pause, fn: func() { c.restart(slot) }})
+		sched = append(sched, event{at: at, fn: func() { slot = c.kill(slot) }}, event{at: at + pause, fn: func() { c.restart(slot) }})
 	}
 	for range sc.cuts {
 		at := time.Second + time.Duration(rnd.Int64N(int64(span)))
@@ -311,10 +315,24 @@ func (c *cluster) schedule(rnd *mrand.Rand, sc scenario, stories []story, db *sq
 	return sched
 }
 
-func (c *cluster) kill(slot int) {
+// kill SIGKILLs the replica in slot (slot < 0: the leader) and returns
+// the slot it killed (-1: none).
+func (c *cluster) kill(slot int) int {
+	// The leader: the replicas may still be starting (slow under -race).
+	for wait := time.Now().Add(30 * time.Second); slot < 0 && time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+		for i, p := range c.live {
+			if p != nil && isLeader(p) {
+				slot = i
+			}
+		}
+	}
+	if slot < 0 {
+		c.t.Error("no replica led within 30 s")
+		return -1
+	}
 	p := c.live[slot]
 	if p == nil {
-		return
+		return -1
 	}
 	if isLeader(p) {
 		c.leadersKilled = append(c.leadersKilled, fmt.Sprintf("%d.%d", p.slot, p.gen))
@@ -322,10 +340,11 @@ func (c *cluster) kill(slot int) {
 	p.kill()
 	c.kills++
 	c.live[slot] = nil
+	return slot
 }
 
 func (c *cluster) restart(slot int) {
-	if c.live[slot] != nil {
+	if slot < 0 || c.live[slot] != nil {
 		return
 	}
 	gen := 0
