@@ -689,7 +689,12 @@ func checkDiscordOnce(t *testing.T, emu *discordtest.Server, rows []outboxRow, i
 			lines = emu.Messages(thread)
 		}
 		if len(lines) != wantLines[inc] {
-			t.Errorf("discord: incident %s has %d timeline lines; want %d (one per update)", inc, len(lines), wantLines[inc])
+			var texts []string
+			for _, l := range lines {
+				texts = append(texts, fmt.Sprintf("%s %q", l.ID, l.Content))
+			}
+			t.Errorf("discord: incident %s has %d timeline lines; want %d (one per update): %s", inc, len(lines), wantLines[inc],
+				strings.Join(texts, "; "))
 		}
 		seen := map[string]bool{}
 		for _, l := range lines {
