@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
@@ -189,34 +189,34 @@ func TestCrashAfterDiscordAcceptedDoesNotDoublePost(t *testing.T) {
 // as 3 timeline lines for 2 updates).
 func TestOpeningCutAnywhereIsFinishedNotTimelined(t *testing.T) {
 	// How many writes an uncut opening makes: a kill may land before any.
-	probe := &cutRefs{Refs: newMemRefs(), left: -1}
+	probe := &deliverytest.CutRefs{Refs: newMemRefs()}
 	mustNotify(t, newEnv(t, discordtest.Options{}).notifier(probe), sampleAlert())
-	if probe.puts == 0 {
+	if probe.Puts == 0 {
 		t.Fatal("the opening recorded nothing")
 	}
 	type cut struct {
 		name string
-		arm  func(e *env, refs *cutRefs)
+		arm  func(e *env, refs *deliverytest.CutRefs)
 	}
 	var cuts []cut
-	for k := range probe.puts {
-		cuts = append(cuts, cut{fmt.Sprintf("killed before write %d of %d", k+1, probe.puts), func(_ *env, refs *cutRefs) {
-			refs.left = k
+	for k := 1; k <= probe.Puts; k++ {
+		cuts = append(cuts, cut{fmt.Sprintf("killed before write %d of %d", k, probe.Puts), func(_ *env, refs *deliverytest.CutRefs) {
+			refs.CutAt = k
 		}})
 	}
-	cuts = append(cuts, cut{"thread creation cut", func(e *env, _ *cutRefs) {
+	cuts = append(cuts, cut{"thread creation cut", func(e *env, _ *deliverytest.CutRefs) {
 		e.srv.Inject(discordtest.Fault{Method: "POST", Path: "/channels/" + testChannel + "/messages/", Status: 503, Times: 100})
 	}})
 	for _, tc := range cuts {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, discordtest.Options{})
-			refs := &cutRefs{Refs: newMemRefs(), left: -1}
+			refs := &deliverytest.CutRefs{Refs: newMemRefs()}
 			a := sampleAlert()
 			tc.arm(e, refs)
 			if _, err := e.notifier(refs).Notify(ctxT(t), a); err == nil {
 				t.Fatal("the cut attempt reported success")
 			}
-			refs.left = -1
+			refs.CutAt = 0
 			e.srv.ClearFaults()
 			// The retry, by a new notifier (another replica, or a restart).
 			mustNotify(t, e.notifier(refs), a)
@@ -239,25 +239,6 @@ func TestOpeningCutAnywhereIsFinishedNotTimelined(t *testing.T) {
 			}
 		})
 	}
-}
-
-// cutRefs is refs on which a process dies: after left more writes (left
-// >= 0; -1 is never), every write fails and nothing more is recorded. puts
-// counts the writes made.
-type cutRefs struct {
-	Refs
-	left, puts int
-}
-
-func (r *cutRefs) PutRef(ctx context.Context, key, value string) error {
-	if r.left == 0 {
-		return errCrash
-	}
-	if r.left > 0 {
-		r.left--
-	}
-	r.puts++
-	return r.Refs.PutRef(ctx, key, value)
 }
 
 func TestNonceDedupsWhenNothingWasRecorded(t *testing.T) {

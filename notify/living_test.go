@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -38,26 +37,6 @@ func (p *platform) Send(_ context.Context, _ string, part notify.Part, key strin
 
 func (p *platform) Edit(context.Context, string, string, notify.Part) error { return nil }
 
-var errKilled = errors.New("the process died before this write")
-
-// cutRefs is refs on which a process dies: after left more writes (left
-// >= 0; -1 is never), every write fails. puts counts the writes made.
-type cutRefs struct {
-	notify.Refs
-	left, puts int
-}
-
-func (r *cutRefs) PutRef(ctx context.Context, key, value string) error {
-	if r.left == 0 {
-		return errKilled
-	}
-	if r.left > 0 {
-		r.left--
-	}
-	r.puts++
-	return r.Refs.PutRef(ctx, key, value)
-}
-
 func living(t *testing.T, p *platform, refs notify.Refs) *notify.Living {
 	t.Helper()
 	n, err := notify.NewLiving(notify.LivingOptions{Name: "chat", Platform: p, Refs: refs,
@@ -77,21 +56,21 @@ func living(t *testing.T, p *platform, refs notify.Refs) *notify.Living {
 func TestOpeningCutAnywhereIsFinishedNotTimelined(t *testing.T) {
 	evs := deliverytest.Lifecycle()
 	open, upd := evs[0], evs[1]
-	probe := &cutRefs{Refs: &deliverytest.MemRefs{}, left: -1}
+	probe := &deliverytest.CutRefs{Refs: &deliverytest.MemRefs{}}
 	if _, err := living(t, &platform{}, probe).Notify(context.Background(), open); err != nil {
 		t.Fatal(err)
 	}
-	if probe.puts == 0 {
+	if probe.Puts == 0 {
 		t.Fatal("the opening recorded nothing")
 	}
-	for k := range probe.puts {
-		t.Run(fmt.Sprintf("killed before write %d of %d", k+1, probe.puts), func(t *testing.T) {
+	for k := 1; k <= probe.Puts; k++ {
+		t.Run(fmt.Sprintf("killed before write %d of %d", k, probe.Puts), func(t *testing.T) {
 			p := &platform{}
-			refs := &cutRefs{Refs: &deliverytest.MemRefs{}, left: k}
+			refs := &deliverytest.CutRefs{Refs: &deliverytest.MemRefs{}, CutAt: k}
 			if _, err := living(t, p, refs).Notify(context.Background(), open); err == nil {
 				t.Fatal("the cut attempt reported success")
 			}
-			refs.left = -1
+			refs.CutAt = 0
 			for _, a := range []alerts.Alert{open, upd} {
 				if _, err := living(t, p, refs).Notify(context.Background(), a); err != nil {
 					t.Fatalf("%s: %v", a.ID, err)
