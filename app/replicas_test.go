@@ -237,7 +237,12 @@ func runScenario(t *testing.T, sc scenario) {
 
 func startCluster(t *testing.T, dsn string, sc scenario) *cluster {
 	t.Helper()
-	c := &cluster{t: t, dir: t.TempDir(), dsn: dsn}
+	// Not t.TempDir: a failed run keeps the replicas' logs and outputs.
+	dir, err := os.MkdirTemp("", "tocsin-"+sc.prefix+"s-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{t: t, dir: dir, dsn: dsn}
 	c.emu = discordtest.New(discordtest.Options{Token: e2eToken, Channels: []string{e2eChannel}, InteractionDeadline: time.Minute})
 	t.Cleanup(c.emu.Close)
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -266,11 +271,13 @@ func (c *cluster) cleanup(seed uint64) {
 			p.kill()
 		}
 	}
-	if c.t.Failed() {
-		c.t.Logf("seed %d; logs in %s", seed, c.dir)
-		for _, p := range c.all {
-			c.t.Logf("replica %d.%d (killed %v, exit %v) log tail:\n%s", p.slot, p.gen, p.killed, p.exitErr, p.logTail())
-		}
+	if !c.t.Failed() {
+		os.RemoveAll(c.dir)
+		return
+	}
+	c.t.Logf("seed %d; the replicas' logs (.log) and console output (.out) kept in %s", seed, c.dir)
+	for _, p := range c.all {
+		c.t.Logf("replica %d.%d (killed %v, exit %v) log tail:\n%s", p.slot, p.gen, p.killed, p.exitErr, p.logTail())
 	}
 }
 
