@@ -233,6 +233,24 @@ func runScenario(t *testing.T, sc scenario) {
 	incByLoc := checkOneIncidentPerStory(t, reader, stories)
 	checkConsoleOnce(t, c.all, rows)
 	checkDiscordOnce(t, c.emu, rows, incByLoc)
+	// How often the windows these checks are about were hit: not asserted
+	// (the kills are random), logged so a run shows what it tested.
+	t.Logf("Discord openings resumed after a cut: %d; messages adopted after a crash: %d",
+		logCount(t, c.all, "resuming an opening cut"), logCount(t, c.all, "adopted a message posted before a crash"))
+}
+
+// logCount counts the log lines of every incarnation that hold s.
+func logCount(t *testing.T, procs []*replicaProc, s string) int {
+	t.Helper()
+	n := 0
+	for _, p := range procs {
+		b, err := os.ReadFile(p.stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += strings.Count(string(b), s)
+	}
+	return n
 }
 
 func startCluster(t *testing.T, dsn string, sc scenario) *cluster {

@@ -141,6 +141,7 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 		if own, ok, err := refs.GetRef(ctx, keyPosted(ch, a.ID, "open")); err != nil {
 			return fmt.Errorf("read ref: %w", err)
 		} else if ok && own == msgID {
+			n.log.Info("resuming an opening cut after its message was posted", "alert_id", a.ID, "incident_id", inc.ID, "channel_id", ch, "message_id", msgID)
 			return n.finishOpening(ctx, a, ch, msgID)
 		}
 		err := n.c.rest.json(ctx, "PATCH", discordgo.EndpointChannelMessage(ch, msgID), discordgo.EndpointChannelMessage(ch, ""), msg, nil)
