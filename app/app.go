@@ -61,7 +61,10 @@ type App struct {
 	Delivery *delivery.Dispatcher
 	Reg      *prometheus.Registry
 	health   *health
-	discord  *discord // nil unless discord.token is configured
+	// replica is this process among the replicas sharing the store: its
+	// identity, its leader election, what it shows of both.
+	replica *replica
+	discord *discord // nil unless discord.token is configured
 	// retention is nil when store.retention is 0 (keep everything).
 	retention *retention
 	ln        net.Listener
@@ -86,6 +89,13 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Clock == nil {
 		d.Clock = poller.SystemClock{}
 	}
+	replicaID := cfg.Replica.ID
+	if replicaID == "" {
+		replicaID = store.DefaultHolder()
+	}
+	// Every line says which replica wrote it: the logs of N replicas end
+	// up in one place.
+	d.Logger = d.Logger.With("replica", replicaID)
 	a := &App{cfg: cfg, version: d.Version, log: d.Logger.With("component", "app"), clock: d.Clock, Reg: prometheus.NewRegistry()}
 	// The first line of the log says what kind of run this is.
 	switch {
@@ -112,19 +122,23 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 
-	// 1. Store.
-	s, err := store.Open(ctx, cfg.Store.DSN, d.Logger)
+	// 1. Store: SQLite is locked to this process (a second is refused,
+	// naming this one); PostgreSQL takes any number of replicas.
+	s, err := store.OpenWith(ctx, cfg.Store.DSN, store.Options{Logger: d.Logger, Exclusive: true, Holder: replicaID})
 	if err != nil {
 		return nil, err
 	}
 	a.Store = s
 	a.closers = append(a.closers, func(context.Context) error { return s.Close() })
 	if s.Dialect() == "sqlite" {
-		// One process per SQLite store: what a crash left claimed is due
-		// now, not when its lease runs out.
+		// The process lock says no other process uses this store: what a
+		// crash left claimed is due now, not when its lease runs out.
 		if err := s.ReleaseAllClaims(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if a.replica, err = newReplica(s, replicaID, cfg.Replica.LeaderCheck.D(), d.Clock, a.Reg, d.Logger); err != nil {
+		return nil, err
 	}
 	if keep := cfg.Store.Retention.D(); keep > 0 {
 		if a.retention, err = newRetention(s, keep, cfg.Store.PruneSchedule, d.Clock.Now, a.Reg, d.Logger); err != nil {
@@ -176,6 +190,10 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	ob := cfg.Outbox
 	a.Delivery, err = delivery.New(delivery.Options{
 		Outbox: s, Notifiers: notifiers, MaxAttempts: ob.MaxAttempts, SendTimeout: ob.SendTimeout.D(),
+		// A lease outlives its send (bounded by SendTimeout) with as much
+		// again to record the outcome: a replica that dies mid-send holds
+		// its one row per notifier that long.
+		Lease:   2 * ob.SendTimeout.D(),
 		Backoff: func(n int) time.Duration { return feed.Backoff(n, ob.RetryBase.D(), ob.RetryMax.D(), rand.Float64) },
 		Clock:   d.Clock, Logger: d.Logger, Metrics: dmetrics,
 	})
@@ -212,8 +230,9 @@ func New(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		Store: s, Fetcher: fetcher, Scorer: a.Rules, Summarizer: summarizer{sum},
 		Reviewer: newReviewer(cfg.Summary, sum, d.Logger), Policy: pol,
 		Notifiers: a.Delivery.Names(), Wake: a.Delivery.Wake, Workers: pc.Workers, DefaultInterval: pc.DefaultInterval.D(),
-		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: 2*pc.Timeout.D() + time.Minute, EnrichWorkers: cfg.Summary.Concurrency,
-		Clock: d.Clock, Logger: d.Logger, Metrics: metrics,
+		BacklogAge: pc.BacklogAge.D(), MaxReportAge: cfg.Store.Retention.D(), Lease: sourceLease(pc.Timeout.D()), EnrichWorkers: cfg.Summary.Concurrency,
+		Leader: a.replica.elector.IsLeader,
+		Clock:  d.Clock, Logger: d.Logger, Metrics: metrics,
 		Backoff: func(n int) time.Duration {
 			return feed.Backoff(n, pc.ErrorBackoff.D(), pc.MaxErrorBackoff.D(), rand.Float64)
 		},
@@ -344,6 +363,14 @@ func sourceSpecs(cfg *config.Config) ([]store.SourceSpec, map[string]fs.FS, map[
 	}
 	return specs, fsys, full
 }
+
+// sourceLease is how long a claimed source stays claimed: its fetch
+// (bounded by poller.timeout), a full-text fetch as long again, and as much
+// again for scoring, second opinions and the commit. A replica that dies
+// mid-poll holds its sources that long; a poll that overruns it costs a
+// second fetch by another replica, never a second alert (decisions re-read
+// what is stored, under the decision lock).
+func sourceLease(timeout time.Duration) time.Duration { return 4 * timeout }
 
 // policy maps config onto the incident policy; inhibition rules name
 // categories, which are checked with the rule set's vocabulary.

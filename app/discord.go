@@ -20,14 +20,18 @@ import (
 const discordStartTimeout = 60 * time.Second
 
 // discord is tocsin on Discord: the notifier (delivering from the outbox,
-// REST only), and the bot answering commands and buttons (gateway and/or
-// the HTTP interactions endpoint). It exists only when discord.token is
-// configured.
+// REST only, on every replica), the HTTP interactions endpoint (every
+// replica: Discord posts to whichever the load balancer picks), and, on the
+// leader only, command registration and the gateway session (lead). It
+// exists only when discord.token is configured.
 type discord struct {
 	cfg      config.Discord
 	client   *bot.Client
 	notifier *bot.Notifier
-	bot      *bot.Bot
+	handler  *bot.Handler
+	// http answers the HTTP interactions endpoint; it is never started
+	// (no gateway, no registration), only stopped at shutdown.
+	http *bot.Bot
 	// key verifies the HTTP interactions endpoint; nil: not served.
 	key ed25519.PublicKey
 	log *slog.Logger
@@ -67,8 +71,8 @@ func newDiscord(cfg config.Discord, s *store.Store, r *Rules, now func() time.Ti
 		},
 		AdminRoleIDs: cfg.AdminRoleIDs, Now: now, Logger: logger,
 	})
-	d := &discord{cfg: cfg, client: client, notifier: n, log: log,
-		bot: bot.NewBot(client, h, bot.BotOptions{AppID: cfg.ApplicationID, GuildID: cfg.GuildID, Gateway: cfg.GatewayEnabled(), Logger: logger})}
+	d := &discord{cfg: cfg, client: client, notifier: n, handler: h, log: log,
+		http: bot.NewBot(client, h, bot.BotOptions{AppID: cfg.ApplicationID, SkipRegister: true, Logger: logger})}
 	if cfg.PublicKey != "" {
 		if d.key, err = bot.ParsePublicKey(cfg.PublicKey); err != nil {
 			return nil, err
@@ -119,14 +123,35 @@ func discordRoutes(chs []config.DiscordChannel, cats vocab.Categories) ([]bot.Ro
 	return out, nil
 }
 
+// lead is Discord's leader-only part, for one term: it registers the
+// commands and opens the gateway (a bot of its own, started with run's
+// retries), holds them until ctx ends (the term or the service ends), then
+// closes the gateway within stopWait. Only one replica at a time holds a
+// gateway session, so a slash command is answered once. It returns an error
+// only when Discord refuses the token or the application's rights.
+func (d *discord) lead(ctx context.Context, stopWait time.Duration) error {
+	b := bot.NewBot(d.client, d.handler, bot.BotOptions{AppID: d.cfg.ApplicationID, GuildID: d.cfg.GuildID,
+		Gateway: d.cfg.GatewayEnabled(), Logger: d.log})
+	err := d.run(ctx, b)
+	if err == nil {
+		<-ctx.Done()
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopWait)
+	defer cancel()
+	if serr := b.Stop(sctx); serr != nil {
+		d.log.Warn("discord gateway stop", "err", serr.Error())
+	}
+	return err
+}
+
 // run starts the bot, bounded per attempt, and retries while Discord is
 // unreachable (an outage at start must not stop polling or the console);
 // it returns once the bot is started, with an error only when Discord
 // refuses the token or the application's rights, or when ctx ends.
-func (d *discord) run(ctx context.Context) error {
+func (d *discord) run(ctx context.Context, b *bot.Bot) error {
 	wait := discordRetryBase
 	for attempt := 1; ; attempt++ {
-		err := d.start(ctx)
+		err := d.start(ctx, b)
 		if err == nil {
 			return nil
 		}
@@ -156,10 +181,10 @@ const (
 )
 
 // start registers the commands and opens the gateway, bounded in time.
-func (d *discord) start(ctx context.Context) error {
+func (d *discord) start(ctx context.Context, b *bot.Bot) error {
 	ctx, cancel := context.WithTimeout(ctx, discordStartTimeout)
 	defer cancel()
-	if err := d.bot.Start(ctx); err != nil {
+	if err := b.Start(ctx); err != nil {
 		return fmt.Errorf("discord: start: %w", err)
 	}
 	d.log.Info("discord started", "gateway", d.cfg.GatewayEnabled(), "http_interactions", d.key != nil,
@@ -167,8 +192,8 @@ func (d *discord) start(ctx context.Context) error {
 	return nil
 }
 
-// stop closes the gateway and waits for answers in flight, until ctx ends.
-// It runs before the store closes: those answers use it.
+// stop waits for the HTTP endpoint's answers in flight, until ctx ends. It
+// runs before the store closes: those answers use it.
 func (d *discord) stop(ctx context.Context) error {
-	return d.bot.Stop(ctx)
+	return d.http.Stop(ctx)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // handler serves /healthz (the process is up), /readyz (running, the store
-// takes writes and the outbox moves), /status (sources, outbox, rules; JSON), /metrics (the app's own registry), POST /v1/reports and,
+// takes writes and the outbox moves), /status (sources, outbox, rules, the cluster and this replica; JSON), /metrics (the app's own registry), POST /v1/reports and,
 // with discord.public_key, Discord's interactions endpoint and, with web.enabled, the web console at /.
 func (a *App) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
@@ -65,6 +65,8 @@ func (a *App) handler() (http.Handler, error) {
 		if !detail {
 			st = st.Public()
 		}
+		rs := a.replica.status(ctx)
+		st.Replica = &rs
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Vary", "Authorization")
@@ -84,7 +86,7 @@ func (a *App) handler() (http.Handler, error) {
 	apiSrv.Register(mux)
 	if a.discord != nil && a.discord.key != nil {
 		// Discord's "interactions endpoint URL": Ed25519-verified.
-		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.bot.InteractionsHandler(a.discord.key))
+		mux.Handle(a.cfg.Discord.InteractionsPath, a.discord.http.InteractionsHandler(a.discord.key))
 	}
 	if a.cfg.Web.Enabled {
 		w, err := a.newWeb()

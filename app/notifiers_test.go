@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,8 +89,10 @@ func TestEveryChatNotifierFromConfig(t *testing.T) {
 			t.Errorf("the Ukraine channel got the Aleppo alert")
 		}
 	}
-	// A category typo in a route is refused at start, with the closest name.
+	// A category typo in a route is refused at start, with the closest name
+	// (on a store of its own: the first app still holds its SQLite file).
 	cfg.Slack.Channels[1].Categories = []string{"airstrik"}
+	cfg.Store.DSN = filepath.Join(t.TempDir(), "typo.db")
 	if _, err := app.New(context.Background(), cfg, app.Deps{Logger: discard()}); err == nil || !strings.Contains(err.Error(), "did you mean airstrike") ||
 		!strings.Contains(err.Error(), "slack.channels[1]") {
 		t.Errorf("typo in a route: %v", err)

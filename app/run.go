@@ -32,14 +32,20 @@ func (g *group) goFn(ctx context.Context, name string, fn func() error) {
 	go func() {
 		defer g.wg.Done()
 		if err := fn(); err != nil && ctx.Err() == nil {
-			g.a.log.Error("component failed", "name", name, "error", err)
-			select {
-			case g.errc <- fmt.Errorf("%s: %w", name, err):
-			default:
-			}
-			g.cancel()
+			g.fail(name, err)
 		}
 	}()
+}
+
+// fail reports a component's failure (the first one counts) and ends the
+// run.
+func (g *group) fail(name string, err error) {
+	g.a.log.Error("component failed", "name", name, "error", err)
+	select {
+	case g.errc <- fmt.Errorf("%s: %w", name, err):
+	default:
+	}
+	g.cancel()
 }
 
 // wait waits for the group's components, at most until ctx ends; it says
@@ -99,9 +105,8 @@ func (a *App) Run(ctx context.Context) error {
 		})
 		a.log.Info("http listening", "addr", a.Addr())
 	}
-	if a.discord != nil {
-		g.goFn(runCtx, "discord", func() error { return a.discord.run(runCtx) })
-	}
+	// The singletons run on the leader only (on SQLite, this process).
+	g.goFn(runCtx, "leader", func() error { a.replica.elector.Run(runCtx, a.lead(runCtx, g)); return nil })
 	// Delivery runs on its own context: it keeps delivering while the
 	// poller stops, until the final drain is done.
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
@@ -110,11 +115,9 @@ func (a *App) Run(ctx context.Context) error {
 	disp.goFn(dispCtx, "delivery", func() error { a.Delivery.Run(dispCtx); return nil })
 	g.goFn(runCtx, "rules", func() error { a.Rules.Watch(runCtx, hup, 300*time.Millisecond); return nil })
 	g.goFn(runCtx, "health", func() error { a.health.run(runCtx); return nil })
-	if a.retention != nil {
-		g.goFn(runCtx, "retention", func() error { a.retention.run(runCtx); return nil })
-	}
+	g.goFn(runCtx, "replica", func() error { a.replica.run(runCtx); return nil })
 	a.ready.Store(true)
-	a.log.Info("tocsin running", "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
+	a.log.Info("tocsin running", "replica", a.replica.id, "schedule", a.cfg.Poller.Schedule, "rules_version", a.Rules.Version(), "store", a.Store.Dialect(),
 		"demo", a.cfg.Demo())
 	g.goFn(runCtx, "poller", func() error { return a.Poller.Run(runCtx, a.cfg.Poller.Schedule) })
 
@@ -164,4 +167,29 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.log.Info("stopped", "complete", complete)
 	return g.failure()
+}
+
+// lead returns what runs while this replica leads, one term at a time: the
+// retention prune and Discord's gateway and command registration (the
+// quiet-expiry sweep is the poller's, gated by poller.Options.Leader). A
+// term ends when the lead is lost or the service stops; a Discord that
+// refuses the token ends the run, as it does with one process.
+func (a *App) lead(runCtx context.Context, g *group) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		var wg sync.WaitGroup
+		if a.retention != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); a.retention.run(ctx) }()
+		}
+		if a.discord != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := a.discord.lead(ctx, a.cfg.ShutdownTimeout.D()); err != nil && runCtx.Err() == nil {
+					g.fail("discord", err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 }

@@ -23,6 +23,22 @@ type Status struct {
 	// Silences are the silences in force (from Discord, the web console,
 	// the API or `tocsin silence`); Public leaves out who and why.
 	Silences []SilenceStatus `json:"silences"`
+	// Cluster is every replica of the store as the store knows them.
+	Cluster ClusterStatus `json:"cluster"`
+	// Replica is the process that answered (GET /status only).
+	Replica *ReplicaStatus `json:"replica,omitempty"`
+}
+
+// ClusterStatus is who runs on the store: the replicas seen lately (their
+// readiness probes), the leader, and what each holds now.
+type ClusterStatus struct {
+	// Store is "postgres" (replicas) or "sqlite" (one process).
+	Store string `json:"store"`
+	// Leader is the leader's replica id, empty when none leads now (or on
+	// SQLite, where the one process leads).
+	Leader   string                   `json:"leader,omitempty"`
+	Replicas []store.Replica          `json:"replicas"`
+	Holdings map[string]store.Holding `json:"holdings"`
 }
 
 // SourceStatus is one source's polling health.
@@ -71,5 +87,25 @@ func ReadStatus(ctx context.Context, s *store.Store) (Status, error) {
 		return st, err
 	}
 	st.Silences = silenceStatuses(active)
-	return st, nil
+	st.Cluster, err = readCluster(ctx, s)
+	return st, err
+}
+
+func readCluster(ctx context.Context, s *store.Store) (ClusterStatus, error) {
+	c := ClusterStatus{Store: s.Dialect()}
+	var err error
+	if c.Replicas, err = s.Replicas(ctx); err != nil {
+		return c, err
+	}
+	if c.Holdings, err = s.Holdings(ctx, time.Now()); err != nil {
+		return c, err
+	}
+	if s.Dialect() == "postgres" {
+		li, err := s.Leader(ctx)
+		if err != nil {
+			return c, err
+		}
+		c.Leader = li.Holder
+	}
+	return c, nil
 }

@@ -35,6 +35,14 @@
 // Edits are naturally idempotent; a thread started from a message has the
 // message's id, and "thread already exists" (160004) is success.
 //
+// A retry resumes the attempt it repeats rather than starting a different
+// one: an opening cut after its message was recorded (a SIGKILL before the
+// thread or the "done" ref, a send timeout during the thread's creation)
+// finds the incident's message recorded as its own posted ref and only
+// finishes the thread. Before, the retry took the message for an earlier
+// opening's and the alert for an update of it, and added an "Opened" line
+// to the timeline that no update stood for.
+//
 // # Rate limits and failures
 //
 // discordgo retries a 429 forever and sleeps without looking at a context,

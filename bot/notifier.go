@@ -133,6 +133,17 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 	}
 	msg := incidentMessage(a, p.roles, n.acks(ctx, inc.ID))
 	if has {
+		// This alert may have posted the message itself in an attempt cut
+		// before it was recorded done (a SIGKILL, the send timeout, a lease
+		// handed to another replica): finish that opening. Taken for an
+		// update of the message, it added a timeline line no event stood
+		// for.
+		if own, ok, err := refs.GetRef(ctx, keyPosted(ch, a.ID, "open")); err != nil {
+			return fmt.Errorf("read ref: %w", err)
+		} else if ok && own == msgID {
+			n.log.Info("resuming an opening cut after its message was posted", "alert_id", a.ID, "incident_id", inc.ID, "channel_id", ch, "message_id", msgID)
+			return n.finishOpening(ctx, a, ch, msgID)
+		}
 		err := n.c.rest.json(ctx, "PATCH", discordgo.EndpointChannelMessage(ch, msgID), discordgo.EndpointChannelMessage(ch, ""), msg, nil)
 		switch {
 		case hasCode(err, codeUnknownMessage):
@@ -156,11 +167,7 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 		if err := refs.PutRef(ctx, keyMessage(ch, inc.ID), id); err != nil {
 			return fmt.Errorf("write ref: %w", err)
 		}
-		if _, err := n.ensureThread(ctx, ch, inc, id); err != nil {
-			return err
-		}
-		n.log.Info("incident posted", "alert_id", a.ID, "incident_id", inc.ID, "channel_id", ch, "message_id", id)
-		return refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+		return n.finishOpening(ctx, a, ch, id)
 	}
 	if a.Quiet {
 		// The edit above brought the living message up to date; an edit
@@ -169,6 +176,13 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 		n.log.Info("incident message refreshed", "alert_id", a.ID, "kind", string(a.Kind), "incident_id", inc.ID, "channel_id", ch, "message_id", msgID)
 		return refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
 	}
+	return n.addToTimeline(ctx, a, p, msgID)
+}
+
+// addToTimeline posts what an update adds to the edited message: its line
+// in the thread and, for an escalation, the announcement in the channel.
+func (n *Notifier) addToTimeline(ctx context.Context, a alerts.Alert, p channelPlan, msgID string) error {
+	ch, inc := p.channelID, a.Incident
 	thread, err := n.ensureThread(ctx, ch, inc, msgID)
 	if err != nil {
 		return err
@@ -184,7 +198,18 @@ func (n *Notifier) deliver(ctx context.Context, a alerts.Alert, p channelPlan) e
 		}
 	}
 	n.log.Info("incident updated", "alert_id", a.ID, "kind", string(a.Kind), "incident_id", inc.ID, "channel_id", ch, "message_id", msgID)
-	return refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+	return n.opts.Refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+}
+
+// finishOpening is what follows the incident's message, posted by this
+// alert: the timeline thread under it, then the alert recorded done. A
+// retried opening resumes here, so it never posts a line.
+func (n *Notifier) finishOpening(ctx context.Context, a alerts.Alert, ch, msgID string) error {
+	if _, err := n.ensureThread(ctx, ch, a.Incident, msgID); err != nil {
+		return err
+	}
+	n.log.Info("incident posted", "alert_id", a.ID, "incident_id", a.Incident.ID, "channel_id", ch, "message_id", msgID)
+	return n.opts.Refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
 }
 
 func (n *Notifier) acks(ctx context.Context, incidentID string) []Ack {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tocsin-alerts/tocsin/alerts"
 	"github.com/tocsin-alerts/tocsin/bot/discordtest"
+	"github.com/tocsin-alerts/tocsin/delivery/deliverytest"
 	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
@@ -175,6 +176,69 @@ func TestCrashAfterDiscordAcceptedDoesNotDoublePost(t *testing.T) {
 		t.Fatalf("update after adoption: %d messages, %d edits", len(msgs), msgs[0].Edits)
 	}
 	noRejections(t, e)
+}
+
+// TestOpeningCutAnywhereIsFinishedNotTimelined: an opening whose attempt
+// is cut is handed again by the outbox, maybe to another replica. Wherever
+// the cut falls — a SIGKILL before any of the attempt's writes to the
+// store, or the thread's creation failing beyond the retry budget as a
+// send timeout cuts it — the retry must end where an uncut opening ends:
+// one message, its thread, and after the next update one timeline line.
+// A retry that found the message it had posted itself took the opening for
+// an update and added an "Opened" line (seen in TestReplicasKilledAtRandom
+// as 3 timeline lines for 2 updates).
+func TestOpeningCutAnywhereIsFinishedNotTimelined(t *testing.T) {
+	// How many writes an uncut opening makes: a kill may land before any.
+	probe := &deliverytest.CutRefs{Refs: newMemRefs()}
+	mustNotify(t, newEnv(t, discordtest.Options{}).notifier(probe), sampleAlert())
+	if probe.Puts == 0 {
+		t.Fatal("the opening recorded nothing")
+	}
+	type cut struct {
+		name string
+		arm  func(e *env, refs *deliverytest.CutRefs)
+	}
+	var cuts []cut
+	for k := 1; k <= probe.Puts; k++ {
+		cuts = append(cuts, cut{fmt.Sprintf("killed before write %d of %d", k, probe.Puts), func(_ *env, refs *deliverytest.CutRefs) {
+			refs.CutAt = k
+		}})
+	}
+	cuts = append(cuts, cut{"thread creation cut", func(e *env, _ *deliverytest.CutRefs) {
+		e.srv.Inject(discordtest.Fault{Method: "POST", Path: "/channels/" + testChannel + "/messages/", Status: 503, Times: 100})
+	}})
+	for _, tc := range cuts {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, discordtest.Options{})
+			refs := &deliverytest.CutRefs{Refs: newMemRefs()}
+			a := sampleAlert()
+			tc.arm(e, refs)
+			if _, err := e.notifier(refs).Notify(ctxT(t), a); err == nil {
+				t.Fatal("the cut attempt reported success")
+			}
+			refs.CutAt = 0
+			e.srv.ClearFaults()
+			// The retry, by a new notifier (another replica, or a restart).
+			mustNotify(t, e.notifier(refs), a)
+			mustNotify(t, e.notifier(refs), updated(a, "alert-2", alerts.Updated))
+
+			msgs := e.srv.Messages(testChannel)
+			if len(msgs) != 1 {
+				t.Fatalf("want the incident's one message, got %d", len(msgs))
+			}
+			th, ok := e.srv.Thread(msgs[0].ID)
+			if !ok {
+				t.Fatal("the retried opening left no thread under the message")
+			}
+			var texts []string
+			for _, l := range e.srv.Messages(th) {
+				texts = append(texts, l.Content)
+			}
+			if len(texts) != 1 || !strings.Contains(texts[0], "**Updated**") {
+				t.Fatalf("want one timeline line (the update), got %d: %q", len(texts), texts)
+			}
+		})
+	}
 }
 
 func TestNonceDedupsWhenNothingWasRecorded(t *testing.T) {

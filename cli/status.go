@@ -167,7 +167,44 @@ func printStatus(ctx context.Context, w io.Writer, s *store.Store, now time.Time
 	if !detail && len(st.Silences) > 0 {
 		fmt.Fprintln(w, "  (who added them and why: with the API token, in --config or --token)")
 	}
+	printCluster(w, st.Cluster, ago)
 	return nil
+}
+
+// printCluster lists the replicas seen on the store, which one leads and
+// what each holds now (claimed sources, outbox rows being sent).
+func printCluster(w io.Writer, c app.ClusterStatus, ago func(time.Time) string) {
+	leader := c.Leader
+	switch {
+	case c.Store != "postgres":
+		leader = "the one process (SQLite)"
+	case leader == "":
+		leader = "none right now"
+	}
+	fmt.Fprintf(w, "\nreplicas (%s store; leader: %s):\n", c.Store, leader)
+	seen := map[string]time.Time{}
+	ids := []string{}
+	for _, r := range c.Replicas {
+		seen[r.ID] = r.SeenAt
+		ids = append(ids, r.ID)
+	}
+	for id := range c.Holdings {
+		if _, ok := seen[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REPLICA\tLEADER\tLAST SEEN\tCLAIMED SOURCES\tOUTBOX LEASES")
+	for _, id := range ids {
+		lead := ""
+		if id == c.Leader {
+			lead = "yes"
+		}
+		h := c.Holdings[id]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", id, lead, ago(seen[id]), len(h.Sources), h.OutboxLeases)
+	}
+	tw.Flush()
 }
 
 func oneLine(s string, n int) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsin-alerts/tocsin/alerts"
+	"github.com/tocsin-alerts/tocsin/app"
 	"github.com/tocsin-alerts/tocsin/store"
 )
 
@@ -88,5 +89,40 @@ func TestStatusShowsWhoOnlyWithTheToken(t *testing.T) {
 		if tc.note != "" && !strings.Contains(errOut, tc.note) || tc.note == "" && errOut != "" {
 			t.Errorf("%s: stderr %q, want %q", tc.name, errOut, tc.note)
 		}
+	}
+}
+
+// TestPrintCluster: tocsin status lists every replica seen or holding
+// something, marks the leader and counts what each holds.
+func TestPrintCluster(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	ago := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return now.Sub(t).String() + " ago"
+	}
+	var b bytes.Buffer
+	printCluster(&b, app.ClusterStatus{Store: "postgres", Leader: "web-2",
+		Replicas: []store.Replica{{ID: "web-1", SeenAt: now.Add(-3 * time.Second)}, {ID: "web-2", SeenAt: now.Add(-time.Second)}},
+		Holdings: map[string]store.Holding{"web-2": {Sources: []string{"a", "b"}, OutboxLeases: 1}, "gone-9": {Sources: []string{"c"}}},
+	}, ago)
+	out := b.String()
+	for _, want := range []string{"leader: web-2", "web-1  ", "3s ago", "gone-9", "never"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want a header, a table header and 3 replicas:\n%s", out)
+	}
+	if f := strings.Fields(lines[4]); len(f) < 5 || f[0] != "web-2" || f[1] != "yes" || f[len(f)-2] != "2" || f[len(f)-1] != "1" {
+		t.Errorf("leader row = %q; want web-2, yes, 2 sources, 1 lease", lines[4])
+	}
+	b.Reset()
+	printCluster(&b, app.ClusterStatus{Store: "sqlite"}, ago)
+	if !strings.Contains(b.String(), "the one process (SQLite)") {
+		t.Errorf("sqlite cluster: %s", b.String())
 	}
 }

@@ -48,6 +48,21 @@ type Config struct {
 	Slack    slackconfig.Config    `yaml:"slack"`
 	Telegram telegramconfig.Config `yaml:"telegram"`
 	Matrix   matrixconfig.Config   `yaml:"matrix"`
+	Replica  Replica               `yaml:"replica"`
+}
+
+// Replica configures this process as one replica among several sharing a
+// PostgreSQL store (see the README's "Running replicas").
+type Replica struct {
+	// ID names this replica in /status, `tocsin status`, /metrics, the
+	// logs and PostgreSQL's pg_stat_activity (application_name); empty:
+	// hostname-pid. Give each replica its own (a pod name: ${HOSTNAME}).
+	ID string `yaml:"id"`
+	// LeaderCheck is how often a replica tries to become leader, and the
+	// leader checks that it still is: a leader that dies is replaced
+	// within about this long; one cut off from PostgreSQL stops leading
+	// within twice this.
+	LeaderCheck Duration `yaml:"leader_check"`
 }
 
 // Log configures log/slog output (to stderr).
@@ -214,6 +229,7 @@ func Default() *Config {
 		Console:         Console{Enabled: true, Format: "text"},
 		ShutdownTimeout: Duration(10e9),
 		Web:             defaultWeb(),
+		Replica:         Replica{LeaderCheck: Duration(1e9)},
 	}
 	defaultNotifiers(c)
 	return c
@@ -521,6 +537,12 @@ func (c *Config) problems() Errors {
 	}
 	if c.Store.Retention > 0 && strings.TrimSpace(c.Store.PruneSchedule) == "" {
 		errs.Add("store.prune_schedule", "required while store.retention is set (e.g. \"@every 1h\")")
+	}
+	if c.Replica.LeaderCheck < Duration(10*time.Millisecond) || c.Replica.LeaderCheck > Duration(time.Minute) {
+		errs.Add("replica.leader_check", "%v is outside 10ms..1m (it bounds a leader failover)", c.Replica.LeaderCheck)
+	}
+	if len(c.Replica.ID) > 63 || strings.ContainsFunc(c.Replica.ID, func(r rune) bool { return r < ' ' || r > '~' }) {
+		errs.Add("replica.id", "must be at most 63 printable ASCII characters (it is PostgreSQL's application_name)")
 	}
 	p := &c.Poller
 	if p.Schedule == "" {

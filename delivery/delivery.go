@@ -213,11 +213,14 @@ func (d *Dispatcher) deliver(ctx context.Context, n alerts.Notifier, it alerts.O
 	retry, err := notify(sendCtx, n, it.Alert)
 	cancel()
 	now := d.o.Clock.Now()
-	// The outcome is recorded even when shutdown began meanwhile.
-	rec, cancelRec := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// The outcome is recorded even when shutdown began meanwhile, and
+	// retried while the lease lasts: a store that restarts right after a
+	// send must not leave a sent row looking unsent (its lease would run
+	// out and it would go out again).
+	rec, cancelRec := context.WithTimeout(context.WithoutCancel(ctx), max(d.o.Lease-d.o.SendTimeout, 5*time.Second))
 	defer cancelRec()
 	settle := func(st alerts.Settlement) {
-		if serr := d.o.Outbox.Settle(rec, it.Alert.ID, it.Notifier, st); serr != nil {
+		if serr := d.settle(rec, it, st); serr != nil {
 			d.log.Error("recording a delivery outcome failed", "alert", it.Alert.ID, "notifier", it.Notifier,
 				"outcome", string(st.State), "error", serr)
 		}
@@ -246,6 +249,28 @@ func (d *Dispatcher) deliver(ctx context.Context, n alerts.Notifier, it alerts.O
 		settle(alerts.Settlement{State: alerts.SettleFailed, Cause: err.Error()})
 		d.o.Metrics.delivery(it.Notifier, "failed")
 		return false
+	}
+}
+
+// settle records an outcome, retrying a failing store with backoff until
+// ctx ends.
+func (d *Dispatcher) settle(ctx context.Context, it alerts.OutboxItem, st alerts.Settlement) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := d.o.Outbox.Settle(ctx, it.Alert.ID, it.Notifier, st)
+		if err == nil {
+			return nil
+		}
+		d.log.Warn("recording a delivery outcome failed; retrying", "alert", it.Alert.ID, "notifier", it.Notifier,
+			"outcome", string(st.State), "retry_in", wait, "error", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 

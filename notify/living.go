@@ -148,6 +148,16 @@ func (n *Living) deliver(ctx context.Context, a alerts.Alert, p ChannelPlan) err
 	}
 	card := Part{Kind: PartCard, Alert: a, Mentions: p.Mentions}
 	if has {
+		// This alert may have sent the card itself in an attempt cut
+		// before it was recorded done (a SIGKILL, the send timeout, a lease
+		// handed to another replica): the opening is complete. Taken for
+		// an update of its own card, it added a timeline line no event
+		// stood for.
+		if own, ok, err := n.refs.GetRef(ctx, keyPosted(ch, a.ID, "card")); err != nil {
+			return err
+		} else if ok && own == parent {
+			return n.refs.PutRef(ctx, keyDone(ch, a.ID), "ok")
+		}
 		err := n.call(ctx, func(ctx context.Context) error { return n.platform.Edit(ctx, ch, parent, card) })
 		switch {
 		case errors.Is(err, Gone):
@@ -194,7 +204,7 @@ func (n *Living) deliver(ctx context.Context, a alerts.Alert, p ChannelPlan) err
 // that can look (Finder) adopt a message a crash left unrecorded.
 func (n *Living) sendOnce(ctx context.Context, ch, alertID, purpose string, p Part) (string, error) {
 	key := ch + "/" + alertID + "/" + purpose
-	if ref, ok, err := n.refs.GetRef(ctx, "posted:"+key); err != nil || ok {
+	if ref, ok, err := n.refs.GetRef(ctx, keyPosted(ch, alertID, purpose)); err != nil || ok {
 		return ref, err
 	}
 	_, pending, err := n.refs.GetRef(ctx, "pending:"+key)
@@ -209,7 +219,7 @@ func (n *Living) sendOnce(ctx context.Context, ch, alertID, purpose string, p Pa
 		}
 		if found {
 			n.log.Info("adopted a message posted before a crash", "channel", ch, "alert_id", alertID, "purpose", purpose)
-			return ref, n.refs.PutRef(ctx, "posted:"+key, ref)
+			return ref, n.refs.PutRef(ctx, keyPosted(ch, alertID, purpose), ref)
 		}
 	}
 	if !pending {
@@ -226,7 +236,7 @@ func (n *Living) sendOnce(ctx context.Context, ch, alertID, purpose string, p Pa
 	if err != nil {
 		return "", err
 	}
-	return ref, n.refs.PutRef(ctx, "posted:"+key, ref)
+	return ref, n.refs.PutRef(ctx, keyPosted(ch, alertID, purpose), ref)
 }
 
 // call runs one platform request under the limiter: a rate limit
@@ -237,6 +247,9 @@ func (n *Living) call(ctx context.Context, fn func(ctx context.Context) error) e
 
 func keyDone(ch, alertID string) string       { return "done:" + ch + "/" + alertID }
 func keyMessage(ch, incidentID string) string { return "msg:" + ch + "/" + incidentID }
+func keyPosted(ch, alertID, purpose string) string {
+	return "posted:" + ch + "/" + alertID + "/" + purpose
+}
 
 // IdempotencyKey is a short stable token for a (channel, alert, purpose).
 func IdempotencyKey(key string) string {

@@ -69,20 +69,35 @@ func (p *Poller) enrichOne(ctx context.Context, j enrichJob) bool {
 	}
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
-	cur, found, err := p.o.Store.FindIncident(ctx, j.a.Incident.ID)
-	if err != nil || !found {
+	var plan alerts.Plan
+	found := false
+	err := p.o.Store.Decide(ctx, func(st store.DecisionState) (store.Batch, error) {
+		open, err := st.OpenIncidents(ctx)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		// Only an open incident takes a summary (alerts.PlanSummary): one
+		// resolved or pruned meanwhile is not among them.
+		for _, cur := range open {
+			if cur.ID == j.a.Incident.ID {
+				found = true
+				plan = alerts.PlanSummary(cur, j.a, text, p.o.Clock.Now())
+				break
+			}
+		}
+		return store.Batch{Incidents: plan.Incidents, Alerts: plan.Alerts, Notifiers: p.o.Notifiers}, nil
+	})
+	switch {
+	case err != nil:
 		if ctx.Err() == nil {
-			p.log.Warn("model summary dropped: incident not readable", "incident", j.a.Incident.ID, "found", found, "error", err)
+			p.log.Error("recording a model summary failed", "incident", j.a.Incident.ID, "error", err)
 		}
 		return false
-	}
-	plan := alerts.PlanSummary(cur, j.a, text, p.o.Clock.Now())
-	if plan.Empty() {
-		p.log.Debug("model summary no longer applies", "incident", cur.ID, "alert", j.a.ID)
+	case !found:
+		p.log.Debug("model summary dropped: the incident is no longer open", "incident", j.a.Incident.ID)
 		return false
-	}
-	if err := p.o.Store.Apply(ctx, store.Batch{Incidents: plan.Incidents, Alerts: plan.Alerts, Notifiers: p.o.Notifiers}); err != nil {
-		p.log.Error("recording a model summary failed", "incident", cur.ID, "error", err)
+	case plan.Empty():
+		p.log.Debug("model summary no longer applies", "incident", j.a.Incident.ID, "alert", j.a.ID)
 		return false
 	}
 	p.logSteps("", plan.Steps)

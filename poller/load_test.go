@@ -59,11 +59,10 @@ func loadItem(f, i int) string {
 	return b.String()
 }
 
-func TestLoad1000Feeds(t *testing.T) {
-	if os.Getenv(envLoad) == "" {
-		t.Skip("set " + envLoad + "=1 to run the load measurement")
-	}
-	const feeds, items = 1000, 50
+// loadFeedServer serves feeds RSS feeds of items items each at
+// /feed/<n>, every 50th item an escalation.
+func loadFeedServer(t *testing.T, feeds, items int) *httptest.Server {
+	t.Helper()
 	pub := time.Now()
 	bodies := make([][]byte, feeds)
 	for f := range feeds {
@@ -85,8 +84,16 @@ func TestLoad1000Feeds(t *testing.T) {
 		w.Header().Set("Content-Type", "application/rss+xml")
 		w.Write(bodies[n])
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
 
+func TestLoad1000Feeds(t *testing.T) {
+	if os.Getenv(envLoad) == "" {
+		t.Skip("set " + envLoad + "=1 to run the load measurement")
+	}
+	const feeds, items = 1000, 50
+	srv := loadFeedServer(t, feeds, items)
 	s, _ := storetest.SQLite(t)
 	ctx := context.Background()
 	specs := make([]store.SourceSpec, feeds)

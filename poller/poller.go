@@ -68,15 +68,19 @@ type FetchRecorder interface {
 type Ledger interface {
 	// Known returns the stored content hash of each known identity.
 	Known(ctx context.Context, identities []string) (map[string]string, error)
-	// Apply stores a batch in one transaction.
+	// Apply stores a batch in one transaction (a poll's outcome, when it
+	// brought nothing to decide).
 	Apply(ctx context.Context, b store.Batch) error
+	// Decide runs fn under the store's decision lock, on the state as of
+	// that moment, and stores the batch it returns in the same
+	// transaction: decisions are serialised across replicas (see
+	// store.Decide).
+	Decide(ctx context.Context, fn func(st store.DecisionState) (store.Batch, error)) error
 }
 
-// IncidentState is the incident state a plan starts from.
+// IncidentState is the rest of the state a plan starts from.
 type IncidentState interface {
-	OpenIncidents(ctx context.Context) ([]alerts.Incident, error)
 	ActiveSilences(ctx context.Context, now time.Time) ([]alerts.Silence, error)
-	FindIncident(ctx context.Context, id string) (alerts.Incident, bool, error)
 }
 
 // Store is what the poller needs from the store.
@@ -123,6 +127,11 @@ type Options struct {
 	Lease time.Duration
 	// Backoff gives the delay after n consecutive failures (feed.Backoff).
 	Backoff func(streak int) time.Duration
+	// Leader reports whether this process runs the singletons, here the
+	// quiet-expiry sweep of Run's cron tick (nil: always; replicas pass
+	// their leader election's answer). Tick sweeps regardless: it is the
+	// one-shot cycle of a process that owns its store.
+	Leader func() bool
 	// EnrichWorkers bounds concurrent model summaries (default 2), and
 	// EnrichQueue the summaries waiting (default 256; beyond it, alerts
 	// keep their extractive summary).
@@ -137,8 +146,9 @@ type Options struct {
 type Poller struct {
 	o   Options
 	log *slog.Logger
-	// commitMu serialises plan+commit: incident decisions read the open
-	// incidents and must see every earlier commit.
+	// commitMu serialises this process's decisions before they queue for
+	// the store's decision lock (which serialises them across replicas):
+	// one pool connection waits for that lock, not one per worker.
 	commitMu sync.Mutex
 	tickMu   sync.Mutex
 	// kick wakes the scheduler (a cron tick, a source that became due).
@@ -180,6 +190,9 @@ func New(o Options) (*Poller, error) {
 	}
 	if o.Wake == nil {
 		o.Wake = func() {}
+	}
+	if o.Leader == nil {
+		o.Leader = func() bool { return true }
 	}
 	return &Poller{o: o, log: o.Logger.With("component", "poller"), kick: make(chan struct{}, 1),
 		enrich: make(chan enrichJob, o.EnrichQueue)}, nil
@@ -253,8 +266,8 @@ func (p *Poller) Tick(ctx context.Context) (TickStats, error) {
 
 // Run polls until ctx ends: the scheduler starts each source when it is
 // due, the cron tick with the given seconds-precision spec (e.g. "@every
-// 1s") resolves quiet incidents and wakes the scheduler, and the enrichment
-// workers write model summaries. It returns when all of them have stopped;
+// 1s") wakes the scheduler and, on the leader (Options.Leader), resolves
+// quiet incidents, and the enrichment workers write model summaries. It returns when all of them have stopped;
 // polls in flight are cut by ctx and their sources released.
 func (p *Poller) Run(ctx context.Context, spec string) error {
 	cl := cronLogger{p.log}
@@ -262,6 +275,10 @@ func (p *Poller) Run(ctx context.Context, spec string) error {
 		cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
 	job := func() {
 		if ctx.Err() != nil {
+			return
+		}
+		if !p.o.Leader() {
+			p.Kick()
 			return
 		}
 		if _, err := p.expire(ctx, p.o.Clock.Now()); err != nil && ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tocsin-alerts/tocsin/report"
 	"github.com/tocsin-alerts/tocsin/rules"
 	"github.com/tocsin-alerts/tocsin/store"
+	"github.com/tocsin-alerts/tocsin/vocab"
 )
 
 type pollStats struct {
@@ -126,14 +128,6 @@ func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Repor
 		return pollStats{}, err
 	}
 	p.score(ctx, cands, now)
-
-	p.commitMu.Lock()
-	defer p.commitMu.Unlock()
-	// Another worker may have stored the same story (one URL in two feeds)
-	// since fresh() looked: check again under the lock.
-	if cands, err = p.unknown(ctx, cands); err != nil {
-		return pollStats{}, err
-	}
 	b := store.Batch{Notifiers: p.o.Notifiers, Source: src.id, Outcome: out}
 	if len(cands) == 0 {
 		if out == nil {
@@ -141,31 +135,72 @@ func (p *Poller) process(ctx context.Context, src batchSource, rs []report.Repor
 		}
 		return pollStats{}, p.o.Store.Apply(ctx, b)
 	}
-	open, err := p.o.Store.OpenIncidents(ctx)
-	if err != nil {
-		return pollStats{}, err
+	if !decides(cands) {
+		// Nothing here can open, join or close an incident: the reports
+		// and scores are stored without the decision lock (a replica
+		// storing the same report meanwhile writes the same rows).
+		for _, c := range cands {
+			b.Scored = append(b.Scored, c.st)
+		}
+		if err := p.o.Store.Apply(ctx, b); err != nil {
+			return pollStats{}, err
+		}
+		p.o.Metrics.scored(len(b.Scored))
+		return pollStats{scored: len(b.Scored)}, nil
 	}
+	// Silences are read before the decision lock: a silence is an
+	// operator's act, never a decision's, and holding the lock for it
+	// would only lengthen every replica's wait.
 	silences, err := p.o.Store.ActiveSilences(ctx, now)
 	if err != nil {
 		return pollStats{}, err
 	}
-	in := make([]alerts.Input, len(cands))
-	for i, c := range cands {
-		b.Scored = append(b.Scored, c.st)
-		r := c.r
-		backlog := src.holdBacklog && (r.Published.IsZero() || now.Sub(r.Published) > p.o.BacklogAge)
-		tooOld := p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge
-		in[i] = alerts.Input{Report: r, Result: c.st.Result, Summary: c.summary, Backlog: backlog, TooOld: tooOld}
-	}
-	plan := alerts.PlanReports(open, in, silences, p.o.Policy, now)
-	p.logSteps(src.id, plan.Steps)
-	b.Incidents, b.Links, b.Alerts = plan.Incidents, plan.Links, plan.Alerts
-	if err := p.o.Store.Apply(ctx, b); err != nil {
+
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	var plan alerts.Plan
+	err = p.o.Store.Decide(ctx, func(st store.DecisionState) (store.Batch, error) {
+		// Another worker or replica may have stored the same story (one
+		// URL in two feeds) since fresh() looked: check again under the
+		// lock.
+		kept, err := unknown(ctx, st, cands)
+		if err != nil || len(kept) == 0 {
+			return b, err
+		}
+		open, err := st.OpenIncidents(ctx)
+		if err != nil {
+			return b, err
+		}
+		in := make([]alerts.Input, len(kept))
+		for i, c := range kept {
+			b.Scored = append(b.Scored, c.st)
+			r := c.r
+			backlog := src.holdBacklog && (r.Published.IsZero() || now.Sub(r.Published) > p.o.BacklogAge)
+			tooOld := p.o.MaxReportAge > 0 && !r.Published.IsZero() && now.Sub(r.Published) > p.o.MaxReportAge
+			in[i] = alerts.Input{Report: r, Result: c.st.Result, Summary: c.summary, Backlog: backlog, TooOld: tooOld}
+		}
+		plan = alerts.PlanReports(open, in, silences, p.o.Policy, now)
+		b.Incidents, b.Links, b.Alerts = plan.Incidents, plan.Links, plan.Alerts
+		return b, nil
+	})
+	if err != nil {
 		return pollStats{}, err
 	}
+	p.logSteps(src.id, plan.Steps)
 	p.recorded(plan.Alerts)
 	p.o.Metrics.scored(len(b.Scored))
 	return pollStats{scored: len(b.Scored), events: len(b.Alerts)}, nil
+}
+
+// decides reports whether a batch needs an incident decision: a report
+// that alerts, or one that de-escalates (it may close incidents).
+func decides(cands []scored) bool {
+	for _, c := range cands {
+		if c.st.Result.Alert || slices.Contains(c.st.Result.Categories, string(vocab.DeEscalation)) {
+			return true
+		}
+	}
+	return false
 }
 
 // dedupe keeps one report per identity within a poll (a later item wins)
@@ -235,8 +270,9 @@ func preIncident(r report.Report, res rules.Result) alerts.Incident {
 		Severity: res.Severity, Evidence: res.Evidence}
 }
 
-// unknown drops the candidates whose identity and content are stored by now.
-func (p *Poller) unknown(ctx context.Context, cands []scored) ([]scored, error) {
+// unknown returns the candidates whose identity and content are not
+// stored by now.
+func unknown(ctx context.Context, st store.DecisionState, cands []scored) ([]scored, error) {
 	if len(cands) == 0 {
 		return cands, nil
 	}
@@ -244,11 +280,11 @@ func (p *Poller) unknown(ctx context.Context, cands []scored) ([]scored, error) 
 	for i, c := range cands {
 		ids[i] = c.r.Identity()
 	}
-	known, err := p.o.Store.Known(ctx, ids)
+	known, err := st.Known(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	kept := cands[:0]
+	kept := make([]scored, 0, len(cands))
 	for _, c := range cands {
 		if h, ok := known[c.r.Identity()]; !ok || h != c.hash {
 			kept = append(kept, c)
@@ -331,18 +367,22 @@ func (p *Poller) expire(ctx context.Context, now time.Time) (int, error) {
 	}
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
-	open, err := p.o.Store.OpenIncidents(ctx)
+	var plan alerts.Plan
+	err := p.o.Store.Decide(ctx, func(st store.DecisionState) (store.Batch, error) {
+		open, err := st.OpenIncidents(ctx)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		plan = alerts.PlanExpiry(open, p.o.Policy, now)
+		return store.Batch{Incidents: plan.Incidents, Alerts: plan.Alerts, Notifiers: p.o.Notifiers}, nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
-	plan := alerts.PlanExpiry(open, p.o.Policy, now)
 	if plan.Empty() {
 		return 0, nil
 	}
 	p.logSteps("", plan.Steps)
-	if err := p.o.Store.Apply(ctx, store.Batch{Incidents: plan.Incidents, Alerts: plan.Alerts, Notifiers: p.o.Notifiers}); err != nil {
-		return 0, fmt.Errorf("expire: %w", err)
-	}
 	p.recorded(plan.Alerts)
 	return len(plan.Incidents), nil
 }

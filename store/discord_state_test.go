@@ -190,10 +190,12 @@ func TestMigrationUpgradesVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range []string{`DROP TABLE subscriptions`, `DROP TABLE acks`, `DROP TABLE feedback`,
-		// undo migrations 3 and 4 too
+		// undo migrations 3 to 6 too
 		`DROP INDEX reports_updated`, `DROP INDEX incident_reports_identity`, `ALTER TABLE sources DROP COLUMN labels`,
 		`ALTER TABLE sources DROP COLUMN lease_until`, `ALTER TABLE sources DROP COLUMN alert_backlog`,
-		`ALTER TABLE outbox DROP COLUMN lease_until`, `ALTER TABLE silences DROP COLUMN matchers`, // and 5
+		`ALTER TABLE outbox DROP COLUMN lease_until`, `ALTER TABLE silences DROP COLUMN matchers`,
+		`ALTER TABLE sources DROP COLUMN lease_holder`, `ALTER TABLE outbox DROP COLUMN lease_holder`,
+		`ALTER TABLE outbox DROP COLUMN sent_by`, `DROP TABLE replicas`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := db.ExecContext(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st, err)

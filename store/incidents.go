@@ -40,12 +40,12 @@ func (s *Store) putIncident(ctx context.Context, tx *sql.Tx, inc alerts.Incident
 
 // OpenIncidents returns the incidents not yet resolved, most recent first.
 func (s *Store) OpenIncidents(ctx context.Context) ([]alerts.Incident, error) {
-	return s.queryIncidents(ctx, "open incidents", sqlOpenIncidents)
+	return s.queryIncidents(ctx, s.db, "open incidents", sqlOpenIncidents)
 }
 
 // RecentIncidents returns up to limit incidents active since the given time.
 func (s *Store) RecentIncidents(ctx context.Context, since time.Time, limit int) ([]alerts.Incident, error) {
-	return s.queryIncidents(ctx, "recent incidents", sqlRecentIncidents, ms(since), limit)
+	return s.queryIncidents(ctx, s.db, "recent incidents", sqlRecentIncidents, ms(since), limit)
 }
 
 // Incident returns one incident by id.
@@ -86,8 +86,8 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []alerts.Incident, event
 	return s.Apply(ctx, Batch{Incidents: incs, Alerts: events, Notifiers: notifiers})
 }
 
-func (s *Store) queryIncidents(ctx context.Context, what, query string, args ...any) ([]alerts.Incident, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+func (s *Store) queryIncidents(ctx context.Context, db querier, what, query string, args ...any) ([]alerts.Incident, error) {
+	rows, err := db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -171,6 +172,22 @@ var migrations = []migration{
 		// '' for a silence of one matcher.
 		`ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT ''`,
 	}},
+	{6, "who holds a claim, who sent a row, which replicas run", []string{
+		// The replica identity of the last claimer (kept after the lease
+		// ends: "last polled by"), and of the replica that sent a row:
+		// what /status shows a replica holds, and what an operator reads
+		// after a failover.
+		`ALTER TABLE sources ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE outbox ADD COLUMN lease_holder TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE outbox ADD COLUMN sent_by TEXT NOT NULL DEFAULT ''`,
+		// One row per replica, refreshed by its readiness probe: who is
+		// (or was lately) running on this store.
+		`CREATE TABLE replicas (
+			id TEXT PRIMARY KEY,
+			started_at BIGINT NOT NULL,
+			seen_at BIGINT NOT NULL
+		)`,
+	}},
 }
 
 const (
@@ -183,37 +200,26 @@ const (
 	sqlRecordMigration = `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`
 )
 
-// migrate applies pending migrations in order. A database newer than this
-// binary (an unknown applied version) is refused rather than guessed at.
+// migrate applies pending migrations in order, under the dialect's
+// migration lock: replicas starting together on an empty PostgreSQL
+// database take turns, and the second finds the work done. A database
+// newer than this binary (an applied version it does not know) is refused
+// rather than guessed at.
 func (s *Store) migrate(ctx context.Context) error {
+	unlock, err := s.dialect.migrationLock(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if _, err := s.db.ExecContext(ctx, sqlCreateMigrations); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := s.db.QueryContext(ctx, s.q(sqlAppliedVersions))
+	applied, err := s.appliedVersions(ctx)
 	if err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
+		return err
 	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		applied[v] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	known := map[int]bool{}
-	for _, m := range migrations {
-		known[m.version] = true
-	}
-	for v := range applied {
-		if !known[v] {
-			return fmt.Errorf("database has schema version %d, unknown to this tocsin (downgrade?)", v)
-		}
+	if err := checkKnown(applied); err != nil {
+		return err
 	}
 	for _, m := range migrations {
 		if applied[m.version] {
@@ -235,6 +241,55 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, s.q(sqlAppliedVersions))
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return applied, nil
+}
+
+// ErrSchemaTooNew is returned (wrapped) by Open when the database was
+// migrated by a newer tocsin than this one.
+var ErrSchemaTooNew = errors.New("database schema is newer than this tocsin")
+
+// checkKnown refuses a schema with steps this binary does not know: an
+// older replica of a rolling upgrade must not write rows a newer schema
+// reads differently.
+func checkKnown(applied map[int]bool) error {
+	latest := migrations[len(migrations)-1].version
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.version] = true
+	}
+	unknown := 0
+	for v := range applied {
+		if !known[v] {
+			unknown = max(unknown, v)
+		}
+	}
+	if unknown > 0 {
+		return fmt.Errorf("%w: the database has schema version %d, this tocsin knows versions up to %d; "+
+			"it was migrated by a newer tocsin: run that version (or newer) on it, never an older one", ErrSchemaTooNew, unknown, latest)
+	}
+	return nil
+}
+
+// LatestSchemaVersion is the newest schema version this binary knows.
+func LatestSchemaVersion() int { return migrations[len(migrations)-1].version }
 
 // SchemaVersion returns the highest applied migration.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {

@@ -40,11 +40,11 @@ const (
 		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.incident_id = outbox.incident_id
 			AND e.notifier = outbox.notifier AND e.state = 'pending' AND e.seq < outbox.seq)
 		ORDER BY created_at, incident_id, seq, notifier LIMIT ?`
-	sqlLeaseOutbox   = `UPDATE outbox SET lease_until = ? WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
+	sqlLeaseOutbox   = `UPDATE outbox SET lease_until = ?, lease_holder = ? WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
 	sqlOutboxRow     = `SELECT ` + sqlOutboxColumns + ` FROM outbox WHERE alert_id = ? AND notifier = ?`
 	sqlOutboxByAlert = `SELECT ` + sqlOutboxColumns + ` FROM outbox WHERE alert_id = ? ORDER BY notifier`
 	sqlMarkSent      = `UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '',
-			lease_until = 0
+			lease_until = 0, sent_by = ?
 		WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
 	sqlMarkRetry = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0
 		WHERE alert_id = ? AND notifier = ? AND state = 'pending'`
@@ -133,7 +133,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, notif
 		}
 		until := ms(now.Add(lease))
 		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, s.q(sqlLeaseOutbox), until, k.alert, k.notifier); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(sqlLeaseOutbox), until, s.holder, k.alert, k.notifier); err != nil {
 				return err
 			}
 			items, err := s.scanOutbox(tx.QueryContext(ctx, s.q(sqlOutboxRow), k.alert, k.notifier))
@@ -204,7 +204,7 @@ func (s *Store) OutboxFor(ctx context.Context, alertID string) ([]OutboxItem, er
 // MarkSent records a delivery. Only a pending row moves, so a row is never
 // "sent" twice and a failed one is never revived by accident.
 func (s *Store) MarkSent(ctx context.Context, alertID, notifier string, at time.Time) error {
-	return s.exec(ctx, "mark sent", sqlMarkSent, ms(at), alertID, notifier)
+	return s.exec(ctx, "mark sent", sqlMarkSent, ms(at), s.holder, alertID, notifier)
 }
 
 // MarkRetry records a failed attempt worth retrying at next.

@@ -59,9 +59,13 @@ const MetaHeartbeat = "heartbeat"
 
 // Probe writes a heartbeat row: readiness means the store takes writes, not
 // only that it answers (a read-only or locked database pings fine).
+// It also records this replica as seen (Replicas).
 func (s *Store) Probe(ctx context.Context, at time.Time) error {
 	if err := s.SetMeta(ctx, MetaHeartbeat, at.UTC().Format(time.RFC3339Nano), at); err != nil {
 		return fmt.Errorf("store write probe: %w", err)
 	}
-	return nil
+	if err := s.exec(ctx, "store write probe", sqlSeenReplica, s.holder, ms(at), ms(at)); err != nil {
+		return err
+	}
+	return s.exec(ctx, "store write probe", sqlForgetReplicas, ms(at.Add(-forgetReplicasAfter)))
 }

@@ -67,6 +67,10 @@ const knownChunk = 500
 // Known returns the stored content hash of each identity already stored.
 // A report whose identity is absent is new; one whose hash differs changed.
 func (s *Store) Known(ctx context.Context, identities []string) (map[string]string, error) {
+	return s.known(ctx, s.db, identities)
+}
+
+func (s *Store) known(ctx context.Context, q querier, identities []string) (map[string]string, error) {
 	out := make(map[string]string, len(identities))
 	for start := 0; start < len(identities); start += knownChunk {
 		chunk := identities[start:min(start+knownChunk, len(identities))]
@@ -74,7 +78,7 @@ func (s *Store) Known(ctx context.Context, identities []string) (map[string]stri
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, s.q(fmt.Sprintf(sqlKnownReports, placeholders(len(chunk)))), args...)
+		rows, err := q.QueryContext(ctx, s.q(fmt.Sprintf(sqlKnownReports, placeholders(len(chunk)))), args...)
 		if err != nil {
 			return nil, fmt.Errorf("known reports: %w", err)
 		}
@@ -96,42 +100,45 @@ func (s *Store) Known(ctx context.Context, identities []string) (map[string]stri
 
 // Apply writes a batch atomically (see Batch).
 func (s *Store) Apply(ctx context.Context, b Batch) error {
-	return s.inTx(ctx, "apply batch", func(tx *sql.Tx) error {
-		for _, sc := range b.Scored {
-			if err := s.putScored(ctx, tx, sc); err != nil {
-				return err
-			}
+	return s.inTx(ctx, "apply batch", func(tx *sql.Tx) error { return s.apply(ctx, tx, b) })
+}
+
+// apply writes a batch in tx.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, b Batch) error {
+	for _, sc := range b.Scored {
+		if err := s.putScored(ctx, tx, sc); err != nil {
+			return err
 		}
-		for _, inc := range b.Incidents {
-			if err := s.putIncident(ctx, tx, inc); err != nil {
-				return err
-			}
+	}
+	for _, inc := range b.Incidents {
+		if err := s.putIncident(ctx, tx, inc); err != nil {
+			return err
 		}
-		for _, l := range b.Links {
-			if _, err := tx.ExecContext(ctx, s.q(sqlLinkReport), l.IncidentID, l.Identity, time.Now().UnixMilli()); err != nil {
-				return fmt.Errorf("link report %s to %s: %w", l.Identity, l.IncidentID, err)
-			}
+	}
+	for _, l := range b.Links {
+		if _, err := tx.ExecContext(ctx, s.q(sqlLinkReport), l.IncidentID, l.Identity, time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("link report %s to %s: %w", l.Identity, l.IncidentID, err)
 		}
-		for _, a := range b.Alerts {
-			if err := s.enqueue(ctx, tx, a, b.Notifiers); err != nil {
-				return err
-			}
+	}
+	for _, a := range b.Alerts {
+		if err := s.enqueue(ctx, tx, a, b.Notifiers); err != nil {
+			return err
 		}
-		if b.Outcome != nil {
-			o := *b.Outcome
-			var err error
-			if o.Err == "" {
-				_, err = tx.ExecContext(ctx, s.q(sqlFetchOK), ms(o.NextCheckAt), o.ETag, o.LastModified,
-					ms(o.CheckedAt), ms(o.CheckedAt), o.State, b.Source)
-			} else {
-				_, err = tx.ExecContext(ctx, s.q(sqlFetchFailed), ms(o.NextCheckAt), truncate(o.Err, 1000), ms(o.CheckedAt), b.Source)
-			}
-			if err != nil {
-				return fmt.Errorf("record fetch of %s: %w", b.Source, err)
-			}
+	}
+	if b.Outcome != nil {
+		o := *b.Outcome
+		var err error
+		if o.Err == "" {
+			_, err = tx.ExecContext(ctx, s.q(sqlFetchOK), ms(o.NextCheckAt), o.ETag, o.LastModified,
+				ms(o.CheckedAt), ms(o.CheckedAt), o.State, b.Source)
+		} else {
+			_, err = tx.ExecContext(ctx, s.q(sqlFetchFailed), ms(o.NextCheckAt), truncate(o.Err, 1000), ms(o.CheckedAt), b.Source)
 		}
-		return nil
-	})
+		if err != nil {
+			return fmt.Errorf("record fetch of %s: %w", b.Source, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) putScored(ctx context.Context, tx *sql.Tx, sc Scored) error {

@@ -79,7 +79,7 @@ const (
 	// ClaimSources), most overdue first.
 	sqlClaimSources = `SELECT id FROM sources
 		WHERE enabled = 1 AND next_check_at <= ? AND lease_until <= ? ORDER BY next_check_at, id LIMIT ?`
-	sqlLeaseSource   = `UPDATE sources SET lease_until = ? WHERE id = ?`
+	sqlLeaseSource   = `UPDATE sources SET lease_until = ?, lease_holder = ? WHERE id = ?`
 	sqlReleaseSource = `UPDATE sources SET lease_until = 0 WHERE id = ?`
 	sqlAllSources    = `SELECT ` + sqlSourceColumns + ` FROM sources ORDER BY id`
 	sqlGetSource     = `SELECT ` + sqlSourceColumns + ` FROM sources WHERE id = ?`
@@ -151,7 +151,7 @@ func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, leas
 			return err
 		}
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, s.q(sqlLeaseSource), ms(now.Add(lease)), id); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(sqlLeaseSource), ms(now.Add(lease)), s.holder, id); err != nil {
 				return err
 			}
 			src, err := scanSource(tx.QueryRowContext(ctx, s.q(sqlGetSource), id))

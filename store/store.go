@@ -8,11 +8,25 @@
 // columns, upserts use ON CONFLICT. The only dialect differences live in
 // dialect_sqlite.go and dialect_postgres.go.
 //
-// The store is designed for one writer process (the poller serialises its
-// incident commits); readers such as `tocsin status` may run alongside it.
-// Sources and outbox rows are taken by leased claims (ClaimSources,
-// ClaimOutbox; FOR UPDATE SKIP LOCKED on PostgreSQL), so concurrent claimers
-// never poll one source or send one row twice at once.
+// A SQLite store serves one tocsin process: OpenWith with Exclusive takes a
+// lock file beside the database (gofrs/flock), and a second process is
+// refused with the first one's name; readers such as `tocsin status` open
+// it without the lock. A PostgreSQL store serves any number of replicas,
+// coordinated by PostgreSQL alone:
+//
+//   - sources and outbox rows are taken by leased claims (ClaimSources,
+//     ClaimOutbox; FOR UPDATE SKIP LOCKED), so no two replicas poll one
+//     source or send one row at once, and a dead replica's leases run out;
+//   - incident decisions run in Decide, a transaction that first takes a
+//     transaction-scoped advisory lock, then reads the state it plans
+//     from, so two replicas never decide from the same stale state;
+//   - migrations run under a session advisory lock, so replicas starting
+//     together on an empty database both come up;
+//   - one replica at a time is the leader (Elector: a session advisory
+//     lock held on a connection of its own) and runs the singletons.
+//
+// The advisory lock keys are derived from the schema's name, so two
+// deployments in two schemas of one database do not share them.
 package store
 
 import (
@@ -21,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +46,11 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	logger  *slog.Logger
+	dsn     string
+	holder  string
+	// release gives up the process lock (SQLite with Exclusive); nil
+	// otherwise.
+	release func() error
 
 	mu     sync.Mutex
 	closed bool
@@ -48,33 +68,93 @@ type dialect interface {
 	// lockRows is appended to a claim's SELECT so that concurrent claimers
 	// do not take the same rows.
 	lockRows() string
+	// lockDecisions is the statement that opens a decision transaction
+	// (Decide) by taking the cluster-wide decision lock; "" when the
+	// transaction itself already excludes every other writer.
+	lockDecisions() string
+	// lockProcess takes the one-process lock of a store that serves one
+	// process (SQLite); release gives it up. nil release: no such lock.
+	lockProcess(dsn, holder string) (release func() error, err error)
+	// migrationLock holds the lock migrations run under until unlock.
+	migrationLock(ctx context.Context, db *sql.DB) (unlock func(), err error)
+}
+
+// Options configure OpenWith.
+type Options struct {
+	Logger *slog.Logger
+	// Exclusive marks the store of a running tocsin (run, once), as
+	// opposed to a reader (status, tests looking in): a SQLite store is
+	// then locked to this process, and a second one is refused with a
+	// message naming the holder.
+	Exclusive bool
+	// Holder names this process (the replica identity): it is written in
+	// the SQLite lock file and is PostgreSQL's application_name for the
+	// store's connections, so pg_stat_activity shows which replica holds
+	// what. Default: host-pid.
+	Holder string
 }
 
 // Open connects to the database named by dsn and applies pending migrations.
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL;
 // anything else is a SQLite file path (optionally prefixed "sqlite:" or
-// "file:").
+// "file:"). It takes no process lock: see OpenWith.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, dsn, Options{Logger: logger})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
+	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Holder == "" {
+		o.Holder = DefaultHolder()
+	}
 	var d dialect
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		d = postgresDialect{}
+	if isPostgres(dsn) {
+		d = postgresDialect{appName: o.Holder}
 	} else {
 		d = sqliteDialect{}
 	}
+	var release func() error
+	if o.Exclusive {
+		var err error
+		if release, err = d.lockProcess(dsn, o.Holder); err != nil {
+			return nil, err
+		}
+	}
 	db, err := d.open(ctx, dsn)
 	if err != nil {
+		if release != nil {
+			release()
+		}
 		return nil, fmt.Errorf("open %s store: %w", d.name(), err)
 	}
-	s := &Store{db: db, dialect: d, logger: logger.With("component", "store", "dialect", d.name())}
+	s := &Store{db: db, dialect: d, logger: logger.With("component", "store", "dialect", d.name()), dsn: dsn,
+		holder: o.Holder, release: release}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// DefaultHolder is the default replica identity: host name and process id.
+func DefaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// Holder is the identity this store was opened with (Options.Holder).
+func (s *Store) Holder() string { return s.holder }
 
 // Dialect names the SQL dialect in use ("sqlite" or "postgres").
 func (s *Store) Dialect() string { return s.dialect.name() }
@@ -87,7 +167,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.release != nil {
+		// After the database: the next process finds every commit done.
+		err = errors.Join(err, s.release())
+	}
+	if err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil

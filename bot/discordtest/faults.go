@@ -37,6 +37,14 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults drops the faults not yet used up: the platform is well
+// again.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // takeFault returns the first fault matching the request and consumes one
 // of its uses.
 func (s *Server) takeFault(method, path string) *Fault {

@@ -2,6 +2,7 @@ package deliverytest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -140,6 +141,36 @@ func (r *MemRefs) Forget(prefix string) {
 			delete(r.m, k)
 		}
 	}
+}
+
+// Refs is where a notifier records what it did (bot.Refs, notify.Refs).
+type Refs interface {
+	GetRef(ctx context.Context, key string) (string, bool, error)
+	PutRef(ctx context.Context, key, value string) error
+}
+
+// ErrKilled is the write a dead process did not make.
+var ErrKilled = errors.New("the process died before this write")
+
+// CutRefs is refs on which a process dies at its CutAt-th write (counted
+// from 1; 0 never): that write and every later one fail with ErrKilled,
+// so a test can put a SIGKILL before each write of an attempt in turn.
+// Puts counts the writes made.
+type CutRefs struct {
+	Refs
+	CutAt, Puts int
+}
+
+// PutRef writes through, until the cut.
+func (r *CutRefs) PutRef(ctx context.Context, key, value string) error {
+	if r.CutAt > 0 && r.Puts+1 >= r.CutAt {
+		return ErrKilled
+	}
+	if err := r.Refs.PutRef(ctx, key, value); err != nil {
+		return err
+	}
+	r.Puts++
+	return nil
 }
 
 // Faults is the failure switch a loopback platform embeds for

@@ -112,3 +112,20 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 		fn(t, s)
 	})
 }
+
+// EachDSN runs fn as a subtest with the DSN of a fresh SQLite file and,
+// when configured, of a fresh PostgreSQL schema, for tests that open (and
+// reopen) stores themselves.
+func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, filepath.Join(t.TempDir(), "tocsin.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn, ok := PostgresDSN(t)
+		if !ok {
+			t.Skip(EnvPostgres + " not set")
+		}
+		fn(t, dsn)
+	})
+}
