@@ -34,29 +34,42 @@ var updateVerdicts = flag.Bool("update", false,
 // diffed report by report when the digests disagree.
 var dumpVerdicts = flag.String("verdicts.dump", "", "write each golden report's canonical verdict to this file")
 
-// goldenCorpora are the files whose verdicts are pinned: the labelled
-// corpora and the whole weakly labelled Portal file (30,471 real news
-// items), paths relative to the rules package.
-var goldenCorpora = []string{
-	"../corpus/dev.jsonl",
-	"../corpus/synthetic-train.jsonl",
-	"../corpus/portal-eval.jsonl",
-	"../corpus/portal-train.jsonl",
-	"../corpus/portal-2010-2016.jsonl.gz",
+// goldenSets are the rule sets and corpora whose verdicts are pinned: the
+// built-in rules on the labelled corpora and the whole weakly labelled
+// Portal file (30,471 real news items), and the large generated sets (the
+// 1,000 region variants of each kind and the 1,000 random rules) on the dev
+// corpus, where sharing work between rules could go wrong. Paths are
+// relative to the rules package.
+var goldenSets = []struct {
+	name    string
+	set     func(testing.TB) *Set
+	corpora []string
+}{
+	{"builtin", func(tb testing.TB) *Set { return shared(tb) }, []string{
+		"../corpus/dev.jsonl",
+		"../corpus/synthetic-train.jsonl",
+		"../corpus/portal-eval.jsonl",
+		"../corpus/portal-train.jsonl",
+		"../corpus/portal-2010-2016.jsonl.gz",
+	}},
+	{"match-1000", func(tb testing.TB) *Set { return realisticSet(tb, regionInMatch, 1000) }, []string{"../corpus/dev.jsonl"}},
+	{"context-1000", func(tb testing.TB) *Set { return realisticSet(tb, regionAsContext, 1000) }, []string{"../corpus/dev.jsonl"}},
+	{"random-1000", func(tb testing.TB) *Set { s, _ := generatedSet(tb); return s }, []string{"../corpus/dev.jsonl"}},
 }
 
 const goldenFile = "testdata/verdicts.golden"
 
-// goldenItem is one pinned report: its corpus file and id, and the digest
-// of its canonical verdict.
+// goldenItem is one pinned report: the rule set, its corpus file and id,
+// and the digest of its canonical verdict.
 type goldenItem struct {
-	key    string // "file id"
+	key    string // "set file id"
+	set    *Set
 	digest string
 	report report.Report
 }
 
-// TestVerdictsGolden scores every report of goldenCorpora with the built-in
-// rules and the learned prior, exactly as `tocsin score` does, and compares
+// TestVerdictsGolden scores every report of goldenSets with its rule set and
+// the learned prior, exactly as `tocsin score` does, and compares
 // a digest of each full verdict with testdata/verdicts.golden. The verdict
 // is canonical JSON of the whole Result: alert, severity, score,
 // categories, location, every piece of evidence with its sentence, offsets,
@@ -66,10 +79,9 @@ type goldenItem struct {
 // intended change of verdicts regenerates the file (go test -run
 // TestVerdictsGolden -update ./rules/).
 func TestVerdictsGolden(t *testing.T) {
-	s := shared(t)
 	items := goldenItems(t)
 	verdicts := make([]string, len(items))
-	scoreAll(s, items, verdicts)
+	scoreAll(items, verdicts)
 	for i := range items {
 		sum := sha256.Sum256([]byte(verdicts[i]))
 		items[i].digest = hex.EncodeToString(sum[:16])
@@ -105,21 +117,23 @@ func TestVerdictsGolden(t *testing.T) {
 	t.Logf("%d verdicts identical to %s", len(items), goldenFile)
 }
 
-// goldenItems reads every report of goldenCorpora, in file order.
+// goldenItems reads every report of goldenSets, in order.
 func goldenItems(t *testing.T) []goldenItem {
 	t.Helper()
 	var out []goldenItem
 	seen := map[string]bool{}
-	for _, p := range goldenCorpora {
-		ls := readCorpus(t, p)
-		name := filepath.Base(p)
-		for _, l := range ls {
-			key := name + " " + l.ID
-			if l.ID == "" || seen[key] {
-				t.Fatalf("%s line %d: id %q is empty or repeated", p, l.Line, l.ID)
+	for _, gs := range goldenSets {
+		s := gs.set(t)
+		for _, p := range gs.corpora {
+			prefix := gs.name + " " + filepath.Base(p)
+			for _, l := range readCorpus(t, p) {
+				key := prefix + " " + l.ID
+				if l.ID == "" || seen[key] {
+					t.Fatalf("%s line %d: id %q is empty or repeated", p, l.Line, l.ID)
+				}
+				seen[key] = true
+				out = append(out, goldenItem{key: key, set: s, report: l.Report})
 			}
-			seen[key] = true
-			out = append(out, goldenItem{key: key, report: l.Report})
 		}
 	}
 	if len(out) < 30_000 {
@@ -153,7 +167,7 @@ func readCorpus(t *testing.T, p string) []report.Labelled {
 
 // scoreAll scores the items on every core (verdicts do not depend on order
 // or concurrency: TestVerdictDependsOnlyOnReport) into canonical JSON.
-func scoreAll(s *Set, items []goldenItem, verdicts []string) {
+func scoreAll(items []goldenItem, verdicts []string) {
 	var wg sync.WaitGroup
 	next := make(chan int, 256)
 	for range runtime.GOMAXPROCS(0) {
@@ -161,7 +175,7 @@ func scoreAll(s *Set, items []goldenItem, verdicts []string) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				b, err := json.Marshal(s.Score(items[i].report))
+				b, err := json.Marshal(items[i].set.Score(items[i].report))
 				if err != nil {
 					b = []byte("marshal: " + err.Error())
 				}
@@ -197,7 +211,7 @@ func readGolden(t *testing.T) map[string]string {
 		}
 		id, digest, ok := strings.Cut(line, " ")
 		if !ok || file == "" {
-			t.Fatalf("%s:%d: want \"id digest\" under a \"== file\" line", goldenFile, n)
+			t.Fatalf("%s:%d: want \"id digest\" under a \"== set file\" line", goldenFile, n)
 		}
 		out[file+" "+id] = digest
 	}
@@ -210,12 +224,13 @@ func readGolden(t *testing.T) map[string]string {
 func writeGolden(t *testing.T, items []goldenItem) {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("# Verdict digests pinned by TestVerdictsGolden (rules/golden_test.go): under each \"== corpus file\",\n")
-	b.WriteString("# report id and the first 128 bits of the sha256 of its canonical verdict (built-in rules, prior on).\n")
+	b.WriteString("# Verdict digests pinned by TestVerdictsGolden (rules/golden_test.go): under each \"== rule set, corpus\n")
+	b.WriteString("# file\", report id and the first 128 bits of the sha256 of its canonical verdict (prior on).\n")
 	b.WriteString("# Regenerate (-update) ONLY for an intended change of verdicts, never for a speed change.\n")
 	file := ""
 	for _, it := range items {
-		f, id, _ := strings.Cut(it.key, " ")
+		k := strings.LastIndexByte(it.key, ' ')
+		f, id := it.key[:k], it.key[k+1:]
 		if f != file {
 			file = f
 			fmt.Fprintf(&b, "== %s\n", f)
