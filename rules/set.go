@@ -29,13 +29,12 @@ type Set struct {
 	lexicon  Lexicon
 	cats     vocab.Categories
 	// origins are the stem-matched words of every term and where they
-	// were written, for Hygiene.
+	// were written: recorded only by the compile Hygiene runs.
 	origins []termOrigin
 	sources map[string][]byte
 	order   []string
 
 	terms    []cterm
-	termRefs [][]ref
 	stemIDs  map[string]int32
 	surfIDs  map[string]int32
 	prefixes []bool
@@ -43,12 +42,19 @@ type Set struct {
 	postSurf [][]int32
 	numTerms []int32
 	cache    *stemCache
-	// numSupKeys counts suppressors (global and per rule); hits are
-	// bucketed by this dense key so no per-call sort is needed.
-	numSupKeys int32
-	// globalWithout is the key of each global suppressor's without-terms
-	// (-1: none).
-	globalWithout []int32
+
+	// The index (index.go): per term its groups, boost groups and cue
+	// kinds; per group the classes it wakes; the suppressor signatures
+	// (globalSig: each global suppressor's) and the condition classes.
+	termGroups     csr
+	termBoosts     csr
+	termCues       csr
+	groupWakes     csr
+	numGroups      int32
+	numBoostGroups int32
+	sigs           []supSig
+	globalSig      []int32
+	classes        []*cclass
 
 	gaz *geo.Gazetteer
 	// prior is the learned conflict-context model (nil: off) and
@@ -177,7 +183,7 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 			parsed = append(parsed, n)
 		}
 	}
-	s, ps := compileWith(files, parsed, sources)
+	s, ps := compileWith(files, parsed, sources, false)
 	all = append(all, ps...)
 	if len(all) > 0 {
 		return nil, dedupe(all.sorted())
@@ -216,8 +222,8 @@ func dedupe(ps Problems) Problems {
 	return out
 }
 
-func compileWith(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {
-	s, ps := compile(files, order, sources)
+func compileWith(files map[string]*file, order []string, sources map[string][]byte, withOrigins bool) (*Set, Problems) {
+	s, ps := compile(files, order, sources, withOrigins)
 	if s != nil {
 		s.sources = sources
 		s.order = order
