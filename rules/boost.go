@@ -1,9 +1,9 @@
 package rules
 
-// applyBoosts raises a kept hit's severity by the rule's boosts that apply,
-// and keeps their explanations for its Why.
-func (s *Set) applyBoosts(sc *scratch, d *doc, cr *crule, c *candidate, ev *Evidence) {
-	var applied []string
+// applyBoosts raises a kept hit's severity by the rule's boosts that apply
+// and returns their explanations (for its Why), and the same again when
+// they raised it (they count in the score).
+func (s *Set) applyBoosts(sc *scratch, d *doc, cr *crule, c *candidate, ev *Evidence) (applied, raised []string) {
 	for bi, b := range cr.Boosts {
 		if why, ok := s.boost(sc, d, c, cr, cr.boostGroup[bi], b); ok {
 			if b.Severity > ev.Severity {
@@ -15,10 +15,10 @@ func (s *Set) applyBoosts(sc *scratch, d *doc, cr *crule, c *candidate, ev *Evid
 			applied = append(applied, why)
 		}
 	}
-	ev.boostWhys = applied
 	if ev.Severity > cr.Severity {
-		ev.boosts = applied // only boosts that raised the hit count in the score
+		return applied, applied // only boosts that raised the hit count in the score
 	}
+	return applied, nil
 }
 
 // boost reports whether a boost applies to a kept candidate; group is its

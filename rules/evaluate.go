@@ -13,37 +13,46 @@ const maxSuppressedPerRule = 3
 // asserted hit, to notice denials elsewhere in the report.
 const extraCandidates = 16
 
-// evaluate turns hits into evidence and the report verdict.
+// evaluate turns hits into evidence and the report verdict. Evidence and
+// suppressed hits are gathered in the scratch and copied out once, at
+// their final size.
 func (s *Set) evaluate(sc *scratch, d *doc) Result {
-	res := Result{Categories: []string{}, Evidence: []Evidence{}}
-	negatedCats := map[string]bool{}
+	sc.evidence, sc.suppressed, sc.negated = sc.evidence[:0], sc.suppressed[:0], sc.negated[:0]
 	// Rules are evaluated in rule order so output is deterministic.
 	for wi, word := range sc.ruleBits {
 		for word != 0 {
 			bit := bits.TrailingZeros64(word)
 			word &^= 1 << bit
-			s.evaluateRule(sc, d, s.rules[wi<<6|bit], &res, negatedCats)
+			s.evaluateRule(sc, d, s.rules[wi<<6|bit])
 		}
 	}
-	s.yield(&res)
-	s.aggregate(sc, &res, d, negatedCats)
+	s.yield(sc)
+	res := Result{Categories: []string{}, Evidence: make([]Evidence, len(sc.evidence))}
+	copy(res.Evidence, sc.evidence)
+	if len(sc.suppressed) > 0 {
+		res.Suppressed = make([]Evidence, len(sc.suppressed))
+		copy(res.Suppressed, sc.suppressed)
+	}
+	s.aggregate(sc, &res, d)
 	return res
 }
 
 // yield drops the evidence of rules that yield to a more specific category
 // kept on the same sentence, and lists it as suppressed with the reason.
-func (s *Set) yield(res *Result) {
-	kept := res.Evidence[:0]
-	for _, ev := range res.Evidence {
-		if y := s.yieldsTo(res.Evidence, ev); y != "" {
+// (Evidence kept so far is compacted in place while the rest is checked:
+// a rule that yielded is no longer there to be yielded to.)
+func (s *Set) yield(sc *scratch) {
+	kept := sc.evidence[:0]
+	for _, ev := range sc.evidence {
+		if y := s.yieldsTo(sc.evidence, ev); y != "" {
 			ev.Why += "; yields to " + y + " on the same sentence"
 			ev.Action = Drop
-			res.Suppressed = append(res.Suppressed, ev)
+			sc.suppressed = append(sc.suppressed, ev)
 			continue
 		}
 		kept = append(kept, ev)
 	}
-	res.Evidence = kept
+	sc.evidence = kept
 }
 
 // yieldsTo returns the category ev's rule yields to that other evidence on
@@ -62,7 +71,7 @@ func (s *Set) yieldsTo(all []Evidence, ev Evidence) string {
 }
 
 // evaluateRule judges one rule's candidates and files its evidence.
-func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedCats map[string]bool) {
+func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule) {
 	kept := sc.kept[:0]
 	defer func() { sc.kept = kept[:0] }()
 	nSup, after := 0, -1
@@ -79,11 +88,11 @@ func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedC
 		}
 		ev, dropped := s.judge(sc, d, cr, &cands[ci], explain)
 		if dropped {
-			if ev.Modality == Negated {
-				negatedCats[cr.Category] = true
+			if ev.Modality == Negated && !slices.Contains(sc.negated, cr.Category) {
+				sc.negated = append(sc.negated, cr.Category)
 			}
 			if nSup < maxSuppressedPerRule {
-				res.Suppressed = append(res.Suppressed, ev)
+				sc.suppressed = append(sc.suppressed, ev)
 			}
 			nSup++
 			continue
@@ -103,9 +112,9 @@ func (s *Set) evaluateRule(sc *scratch, d *doc, cr *crule, res *Result, negatedC
 			best = ev
 		}
 	}
-	best.Why = cr.ID + ": " + explainHit(best.Match, sc.reasons[best.rsFrom:best.rsTo], best.boostWhys)
-	best.boostWhys = nil
-	res.Evidence = append(res.Evidence, best)
+	ki := &sc.keptInfo[best.kept]
+	best.Why = sc.explain(cr.ID, best.Match, sc.reasons[ki.rsFrom:ki.rsTo], ki.boostWhys)
+	sc.evidence = append(sc.evidence, best)
 }
 
 // rank orders kept evidence of one rule: asserted beats contested beats

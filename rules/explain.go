@@ -1,10 +1,6 @@
 package rules
 
-import (
-	"strings"
-
-	"github.com/tocsin-alerts/tocsin/report"
-)
+import "github.com/tocsin-alerts/tocsin/report"
 
 // reason is one thing that changed a hit, kept unformatted until the hit is
 // known to be shown: most hits of a large rule set are dropped silently.
@@ -25,50 +21,75 @@ const (
 	reasonSup
 )
 
-func (r reason) String() string {
+// appendTo renders the reason in words an admin can act on.
+func (r reason) appendTo(b []byte) []byte {
 	if r.kind == reasonModality {
+		b = append(b, r.mod...)
+		b = append(b, " by "...)
+		b = appendQuote(b, r.cue)
+		b = append(b, " → "...)
+		b = append(b, r.action...)
 		if r.speculation {
-			return string(r.mod) + " by " + quote(r.cue) + " → " + string(r.action) +
-				" (speculation or a condition, not a threat by a party able to use force)"
+			b = append(b, " (speculation or a condition, not a threat by a party able to use force)"...)
 		}
-		return string(r.mod) + " by " + quote(r.cue) + " → " + string(r.action)
+		return b
 	}
 	name := r.sup.ID
 	if name == "" {
 		name = "context"
 	}
-	var why string
 	if r.sup.Absent {
-		why = "no " + name + " context in " + r.sup.Scope + " → " + string(r.sup.Action)
+		b = append(b, "no "...)
+		b = append(b, name...)
+		b = append(b, " context in "...)
 	} else {
-		why = name + " " + quote(r.example) + " in " + r.sup.Scope + " → " + string(r.sup.Action)
+		b = append(b, name...)
+		b = append(b, ' ')
+		b = appendQuote(b, r.example)
+		b = append(b, " in "...)
 	}
+	b = append(b, r.sup.Scope...)
+	b = append(b, " → "...)
+	b = append(b, r.sup.Action...)
 	if r.sup.Why != "" {
-		why += " (" + r.sup.Why + ")"
+		b = append(b, " ("...)
+		b = append(b, r.sup.Why...)
+		b = append(b, ')')
 	}
-	return why
+	return b
 }
 
-// explainHit renders a hit's explanation: what matched, what changed it,
-// what raised it.
-func explainHit(match string, rs []reason, boosts []string) string {
-	var b strings.Builder
-	b.WriteString("matched ")
-	b.WriteString(quote(match))
+// explain renders a hit's explanation (what matched, what changed it, what
+// raised it), after "rule: " when rule is given, in the scratch's buffer:
+// one allocation a Why, the string itself. A large rule set explains
+// hundreds of dropped hits a report.
+func (sc *scratch) explain(rule, match string, rs []reason, boosts []string) string {
+	b := sc.whyBuf[:0]
+	if rule != "" {
+		b = append(append(b, rule...), ": "...)
+	}
+	b = append(b, "matched "...)
+	b = appendQuote(b, match)
 	for _, r := range rs {
-		b.WriteString("; ")
-		b.WriteString(r.String())
+		b = append(b, "; "...)
+		b = r.appendTo(b)
 	}
 	for _, w := range boosts {
-		b.WriteString("; ")
-		b.WriteString(w)
+		b = append(b, "; "...)
+		b = append(b, w...)
 	}
-	return b.String()
+	sc.whyBuf = b
+	return string(b)
 }
 
-func quote(s string) string {
+// appendQuote quotes a text, cut to 80 bytes.
+func appendQuote(b []byte, s string) []byte {
+	b = append(b, "\u201c"...)
 	if len(s) > 80 {
-		s = report.TruncateBytes(s, 77) + "..."
+		b = append(b, report.TruncateBytes(s, 77)...)
+		b = append(b, "..."...)
+	} else {
+		b = append(b, s...)
 	}
-	return "\u201c" + s + "\u201d"
+	return append(b, "\u201d"...)
 }

@@ -47,7 +47,7 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c *candidate, explain bool) 
 		// Suppressors could only name more reasons; nobody reads them.
 		return Evidence{Rule: cr.ID, Category: cr.Category, Modality: mod, Action: Drop}, true
 	}
-	action, rs = s.applySuppressors(sc, d, cr, c, action, rs)
+	action, rs = s.applySuppressors(sc, d, cr, c, action, rs, explain)
 	if action == Drop && !explain {
 		return Evidence{Rule: cr.ID, Category: cr.Category, Modality: mod, Action: Drop}, true
 	}
@@ -68,7 +68,7 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c *candidate, explain bool) 
 	}
 	switch action {
 	case Drop:
-		ev.Why = explainHit(ev.Match, rs, nil)
+		ev.Why = sc.explain("", ev.Match, rs, nil)
 		return ev, true
 	case Downgrade:
 		ev.Category = string(vocab.Threat)
@@ -76,25 +76,32 @@ func (s *Set) judge(sc *scratch, d *doc, cr *crule, c *candidate, explain bool) 
 	case Contest:
 		ev.Contested = true
 	}
+	var ki keptInfo
 	if action != Downgrade {
-		s.applyBoosts(sc, d, cr, c, &ev)
+		ki.boostWhys, ki.boosts = s.applyBoosts(sc, d, cr, c, &ev)
 	}
 	ev.Weight = float64(ev.Severity)
 	// Why is rendered only for the evidence a rule keeps (evaluateRule):
 	// most kept candidates are outranked and never shown.
-	ev.rsFrom = int32(len(sc.reasons))
+	ki.rsFrom = int32(len(sc.reasons))
 	sc.reasons = append(sc.reasons, rs...)
-	ev.rsTo = int32(len(sc.reasons))
+	ki.rsTo = int32(len(sc.reasons))
+	ev.kept = int32(len(sc.keptInfo))
+	sc.keptInfo = append(sc.keptInfo, ki)
 	return ev, false
 }
 
 // applySuppressors applies the rule's own suppressors, then the global ones
-// it does not opt out of, and returns the strongest action with the reasons.
-func (s *Set) applySuppressors(sc *scratch, d *doc, cr *crule, c *candidate, action Action, rs []reason) (Action, []reason) {
+// it does not opt out of, and returns the strongest action with the reasons
+// (all of them when the hit is to be explained; else it stops at a drop).
+func (s *Set) applySuppressors(sc *scratch, d *doc, cr *crule, c *candidate, action Action, rs []reason, explain bool) (Action, []reason) {
 	for si := range cr.Unless {
 		sup := &cr.Unless[si]
 		if ex, ok := s.suppressed(sc, d, c.sent, cr.unlessSig[si]); ok {
 			action = stronger(action, sup.Action)
+			if action == Drop && !explain {
+				return action, rs
+			}
 			rs = append(rs, reason{kind: reasonSup, sup: sup, example: ex})
 		}
 	}
@@ -159,17 +166,33 @@ func (s *Set) suppressed(sc *scratch, d *doc, si, sig int32) (string, bool) {
 	case "paragraph":
 		unit = d.sents[si].para
 	}
-	key := uint64(sig)<<32 | uint64(uint32(unit))
-	v, ok := sc.sups.get(key, sc.gen)
-	if !ok {
-		v = s.judgeSuppressor(sc, d, si, sg)
-		sc.sups.put(key, sc.gen, v)
-	}
+	v := s.supVerdictAt(sc, d, si, sig, unit)
 	if !v.ok || v.exTok < 0 {
 		return "", v.ok
 	}
 	last := min(int(v.exTok)+len(s.terms[v.exTerm].atoms)-1, len(d.toks)-1)
 	return d.text[d.toks[v.exTok].start:d.toks[last].end], true
+}
+
+// supVerdictAt memoises suppressor verdicts: each signature keeps the last
+// place it was asked about (rules are judged one after another on the same
+// place), older places go to the call's table.
+func (s *Set) supVerdictAt(sc *scratch, d *doc, si, sig, unit int32) supVerdict {
+	if len(sc.sigLast) < len(s.sigs) {
+		sc.sigLast = make([]sigLast, len(s.sigs))
+	}
+	last := &sc.sigLast[sig]
+	if last.gen == sc.gen && last.unit == unit {
+		return last.v
+	}
+	key := uint64(sig)<<32 | uint64(uint32(unit))
+	v, ok := sc.sups.get(key, sc.gen)
+	if !ok {
+		v = s.judgeSuppressor(sc, d, si, &s.sigs[sig])
+		sc.sups.put(key, sc.gen, v)
+	}
+	*last = sigLast{gen: sc.gen, unit: unit, v: v}
+	return v
 }
 
 // judgeSuppressor: at least min distinct suppressor terms in scope (or, when

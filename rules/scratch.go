@@ -47,6 +47,7 @@ type scratch struct {
 	// sups memoises suppressor verdicts per (signature, place); sentGen
 	// and sentGlobals memoise each sentence's global suppressors.
 	sups        supMemo
+	sigLast     []sigLast
 	sentGen     []uint32
 	sentGlobals []uint64
 	// words is a lock-free first-level word cache (see classify).
@@ -63,8 +64,15 @@ type scratch struct {
 	// kept is evaluateRule's working list, reused rule after rule;
 	// reasons is the arena kept hits' explanations live in until their
 	// rule's evidence is chosen.
-	kept    []Evidence
-	reasons []reason
+	kept     []Evidence
+	keptInfo []keptInfo
+	reasons  []reason
+	// evidence and suppressed gather the verdict's hits; negated lists
+	// the categories a denial was found for (the verdict is contested).
+	evidence, suppressed []Evidence
+	negated              []string
+	cats                 []string // the verdict's categories, being gathered
+	whyBuf               []byte   // explanations are rendered here (explain)
 }
 
 // begin starts a call: a new generation, and the previous call's hits
@@ -75,6 +83,7 @@ func (sc *scratch) begin(s *Set) {
 		clear(sc.classGen)
 		clear(sc.candGen)
 		clear(sc.sentGen)
+		clear(sc.sigLast)
 		sc.sups = supMemo{}
 		sc.gen = 1
 	}
@@ -101,7 +110,17 @@ func (sc *scratch) begin(s *Set) {
 	sc.boostHits = sc.boostHits[:0]
 	sc.cueHits = sc.cueHits[:0]
 	sc.reasons = sc.reasons[:0]
+	sc.keptInfo = sc.keptInfo[:0]
 	clear(sc.places)
+}
+
+// keptInfo is what a kept hit's Why and score need beyond its Evidence:
+// its reasons (sc.reasons[rsFrom:rsTo]), the boosts that applied, and those
+// that raised its severity.
+type keptInfo struct {
+	rsFrom, rsTo int32
+	boostWhys    []string
+	boosts       []string
 }
 
 // groupRange returns the hits of a group with first tokens in [lo, hi).
@@ -143,8 +162,14 @@ func (s *Set) putScratch(sc *scratch) {
 		sc.groupTouched = nil
 		sc.sups = supMemo{}
 	}
-	sc.lx.text = "" // do not pin the report's text in the pool
+	// Do not pin the report's text in the pool.
+	sc.lx.text = ""
 	clear(sc.places)
+	clear(sc.evidence)
+	clear(sc.suppressed)
+	clear(sc.kept[:cap(sc.kept)])
+	clear(sc.reasons)
+	clear(sc.keptInfo)
 	s.pool.Put(sc)
 }
 
@@ -161,6 +186,13 @@ type supSlot struct {
 	key uint64 // signature << 32 | place
 	gen uint32
 	v   supVerdict
+}
+
+// sigLast is a signature's last verdict in a call.
+type sigLast struct {
+	gen  uint32
+	unit int32
+	v    supVerdict
 }
 
 // supVerdict is whether a suppressor applies at a place, and the hit that
