@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/vocab"
@@ -343,7 +344,10 @@ func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 }
 
 // placesIn returns the gazetteer mentions of one sentence, computed once per
-// call: location and boosts ask about the same sentences repeatedly.
+// call: location and boosts ask about the same sentences repeatedly. The
+// gazetteer reads the scorer's words (looking up only those that begin a
+// place name) unless the sentence holds something the two tokenizers read
+// apart: markup, an entity, a backtick, a letter beyond ASCII.
 func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention {
 	if ms, ok := sc.places[sent]; ok {
 		return ms
@@ -352,7 +356,34 @@ func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention 
 		sc.places = map[int32][]geo.Mention{}
 	}
 	sn := d.sents[sent]
-	ms := g.FindWith(&sc.finder, d.text[sn.start:sn.end])
+	text := d.text[sn.start:sn.end]
+	var ms []geo.Mention
+	if plainText(text) {
+		f := &sc.finder
+		f.Begin(text)
+		for _, tk := range d.toks[sn.first:sn.last] {
+			if tk.plain {
+				f.AddPlain(int(tk.start-sn.start), int(tk.end-sn.start), tk.place)
+			} else {
+				f.AddWord(int(tk.start-sn.start), int(tk.end-sn.start))
+			}
+		}
+		ms = g.FindWords(f)
+	} else {
+		ms = g.FindWith(&sc.finder, text)
+	}
 	sc.places[sent] = ms
 	return ms
+}
+
+// plainText reports text the scorer's words cover as the gazetteer's would:
+// ASCII without markup, entities or backticks.
+func plainText(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c >= utf8.RuneSelf, c == '<', c == '&', c == '`':
+			return false
+		}
+	}
+	return true
 }

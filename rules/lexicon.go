@@ -122,6 +122,7 @@ const prefixSpace = 27 * 27 * 27
 type wordInfo struct {
 	stem, surf, num int32
 	feat            uint32
+	place           bool // the word begins a place name (geo.StartsName)
 }
 
 // stemCache remembers word → wordInfo for one Set. Stemming costs ~1 µs a
@@ -152,8 +153,8 @@ func (c *stemCache) put(w []byte, wi wordInfo) {
 // classify fills a token's stem, exact-surface, number and feature fields
 // from its folded form w. It looks in the caller's lock-free cache first
 // (each pooled scratch keeps one), then in the Set's shared cache, then
-// computes.
-func (s *Set) classify(tk *token, w []byte, local *wordCache) {
+// computes. h is the word's hash (hashBytes).
+func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
 		tk.feat = prior.ShapeNumber
@@ -162,16 +163,15 @@ func (s *Set) classify(tk *token, w []byte, local *wordCache) {
 		}
 		return
 	}
-	h := hashBytes(w)
 	if wi, ok := local.get(w, h); ok {
-		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
 		if len(w) <= maxCachedWord {
 			local.put(w, h, wi)
 		}
-		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
 		return
 	}
 	wi := wordInfo{stem: -1, surf: -1, num: -1}
@@ -190,11 +190,12 @@ func (s *Set) classify(tk *token, w []byte, local *wordCache) {
 			wi.stem = id
 		}
 	}
+	wi.place = s.gaz != nil && s.gaz.StartsName(w)
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
 		local.put(w, h, wi)
 	}
-	tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+	tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
 }
 
 // maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the

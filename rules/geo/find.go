@@ -30,24 +30,106 @@ func (g *Gazetteer) Find(text string) []Mention {
 }
 
 // Finder holds the buffers one Find needs, so that a caller scanning many
-// sentences (the scorer) reuses them instead of allocating per call. It is
-// not safe for concurrent use; the zero value is ready.
+// sentences (the scorer) reuses them instead of allocating per call, and
+// the words a caller's own tokenizer found (Begin, AddPlain, AddWord). It
+// is not safe for concurrent use; the zero value is ready.
 type Finder struct {
 	toks []token
 	buf  []byte
 	key  []byte
+	// The text being read and the scan's state: where the last token
+	// ended (the gap before the next starts there), whether it was short
+	// (an abbreviation's dot may follow), how far the text has been read,
+	// and whether words were added out of order.
+	text      string
+	gapStart  int
+	prevShort bool
+	pos       int
+	broken    bool
+}
+
+func (f *Finder) begin(text string) {
+	f.text = text
+	f.toks, f.buf = f.toks[:0], f.buf[:0]
+	f.gapStart, f.prevShort, f.pos, f.broken = 0, false, 0, false
 }
 
 // FindWith is Find reusing f's buffers. The mentions returned are a new
 // slice and stay valid after f is reused.
 func (g *Gazetteer) FindWith(f *Finder, text string) []Mention {
-	toks, buf := tokenize(text, f.toks[:0], f.buf[:0])
-	f.toks, f.buf = toks, buf
+	f.begin(text)
+	f.scan(0, len(text))
+	return g.find(f)
+}
+
+// Begin starts a text whose words the caller gives (AddPlain, AddWord)
+// from its own tokenizer, so that the text is not read twice; FindWords
+// then finds the places. The caller must give every word of the text, in
+// order, and a text holding markup or entities ("<b>", "&amp;") or a
+// backtick must go to FindWith instead: their words are not the caller's.
+func (f *Finder) Begin(text string) { f.begin(text) }
+
+// AddPlain adds a word of ASCII letters and digits only, text[start:end],
+// found by the caller's tokenizer. mayStart false says that the word
+// begins no name (StartsName), so it is not looked up.
+func (f *Finder) AddPlain(start, end int, mayStart bool) {
+	if start < f.pos {
+		f.broken = true
+		return
+	}
+	text := f.text
+	k0 := len(f.buf)
+	allCaps := true
+	for i := start; i < end; i++ {
+		c := text[i]
+		if c >= 'a' && c <= 'z' {
+			allCaps = false
+		} else if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		f.buf = append(f.buf, c)
+	}
+	c := text[start]
+	f.push(token{start: start, end: end, k0: k0, k1: len(f.buf), upper: c >= 'A' && c <= 'Z', allCaps: allCaps, mayStart: mayStart})
+	f.pos = end
+}
+
+// AddWord adds any other word the caller found at text[start:end] (with
+// an apostrophe, a digit group, letters beyond ASCII): it is read as Find
+// reads it, possibly as several words.
+func (f *Finder) AddWord(start, end int) {
+	if start < f.pos {
+		f.broken = true
+		return
+	}
+	f.scan(start, end)
+}
+
+// FindWords returns the places named in the text given to Begin, read
+// from the words added since, exactly as FindWith would find them.
+func (g *Gazetteer) FindWords(f *Finder) []Mention {
+	if f.broken {
+		return g.FindWith(f, f.text)
+	}
+	return g.find(f)
+}
+
+// StartsName reports whether a folded word (lower-case, as Find folds it)
+// begins some place name: a tokenizer that remembers it per word spares
+// Find the lookups of every other capitalised word.
+func (g *Gazetteer) StartsName(word []byte) bool {
+	_, ok := g.firstWords[string(word)]
+	return ok
+}
+
+// find reads the mentions from f's tokens.
+func (g *Gazetteer) find(f *Finder) []Mention {
+	toks, buf := f.toks, f.buf
 	var out []Mention
 	key := f.key[:0]
 	defer func() { f.key = key }()
 	for i := 0; i < len(toks); {
-		if !toks[i].upper {
+		if !toks[i].upper || !toks[i].mayStart {
 			i++
 			continue
 		}
