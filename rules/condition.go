@@ -27,28 +27,44 @@ func (s *Set) classCandidates(sc *scratch, d *doc, cl *cclass) []candidate {
 }
 
 // leafHits merges the hits of a class's leaves' groups in text order (hits
-// of one term in two leaves: the first leaf first), appending to out.
+// of one term in two leaves: the first leaf first), appending to out. Most
+// leaves of a class have no hit in a report; only those that do are merged.
 func (s *Set) leafHits(sc *scratch, cl *cclass, out []leafHit) []leafHit {
-	heads := sc.heads[:0]
-	for range cl.leafGroup {
-		heads = append(heads, 0)
+	runs := sc.runs[:0]
+	for leaf, g := range cl.leafGroup {
+		if h := sc.groupHits[g]; len(h) > 0 {
+			runs = append(runs, hitRun{leaf: int32(leaf), hits: h})
+		}
 	}
-	sc.heads = heads
-	for {
-		best, bestSeq := -1, int32(0)
-		for leaf, g := range cl.leafGroup {
-			h := sc.groupHits[g]
-			if int(heads[leaf]) < len(h) && (best < 0 || h[heads[leaf]].seq < bestSeq) {
-				best, bestSeq = leaf, h[heads[leaf]].seq
+	sc.runs = runs
+	if len(runs) == 1 {
+		for _, h := range runs[0].hits {
+			out = append(out, leafHit{leaf: runs[0].leaf, first: h.first, last: h.last})
+		}
+		return out
+	}
+	for len(runs) > 0 {
+		best := 0
+		for k := 1; k < len(runs); k++ {
+			a, b := runs[k].hits[0].seq, runs[best].hits[0].seq
+			if a < b || a == b && runs[k].leaf < runs[best].leaf {
+				best = k
 			}
 		}
-		if best < 0 {
-			return out
+		r := &runs[best]
+		out = append(out, leafHit{leaf: r.leaf, first: r.hits[0].first, last: r.hits[0].last})
+		if r.hits = r.hits[1:]; len(r.hits) == 0 {
+			runs[best] = runs[len(runs)-1]
+			runs = runs[:len(runs)-1]
 		}
-		h := sc.groupHits[cl.leafGroup[best]][heads[best]]
-		heads[best]++
-		out = append(out, leafHit{leaf: int32(best), first: h.first, last: h.last})
 	}
+	return out
+}
+
+// hitRun is one leaf's hits not yet merged.
+type hitRun struct {
+	leaf int32
+	hits []groupHit
 }
 
 // candidates evaluates a class's condition in each scope unit that has

@@ -159,6 +159,9 @@ func (s *Set) globalsAt(sc *scratch, d *doc, si int32) []uint64 {
 // and call.
 func (s *Set) suppressed(sc *scratch, d *doc, si, sig int32) (string, bool) {
 	sg := &s.sigs[sig]
+	if !sg.absent && len(sc.groupHits[sg.group]) == 0 {
+		return "", false // none of its terms anywhere in the report
+	}
 	unit := int32(0)
 	switch sg.scope {
 	case "sentence":

@@ -122,7 +122,8 @@ const prefixSpace = 27 * 27 * 27
 type wordInfo struct {
 	stem, surf, num int32
 	feat            uint32
-	place           bool // the word begins a place name (geo.StartsName)
+	place           bool  // the word begins a place name (geo.StartsName)
+	flags           uint8 // word classes (wordMonth...)
 }
 
 // stemCache remembers word → wordInfo for one Set. Stemming costs ~1 µs a
@@ -164,14 +165,14 @@ func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 		return
 	}
 	if wi, ok := local.get(w, h); ok {
-		tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
 		if len(w) <= maxCachedWord {
 			local.put(w, h, wi)
 		}
-		tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 		return
 	}
 	wi := wordInfo{stem: -1, surf: -1, num: -1}
@@ -191,11 +192,12 @@ func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 		}
 	}
 	wi.place = s.gaz != nil && s.gaz.StartsName(w)
+	wi.flags = wordFlags(w)
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
 		local.put(w, h, wi)
 	}
-	tk.stem, tk.surf, tk.num, tk.feat, tk.place = wi.stem, wi.surf, wi.num, wi.feat, wi.place
+	tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 }
 
 // maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the

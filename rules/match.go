@@ -19,18 +19,10 @@ func (s *Set) findTerms(sc *scratch, d *doc) {
 	for i := range toks {
 		tk := &toks[i]
 		if tk.stem >= 0 && int(tk.stem) < len(s.postStem) {
-			for _, t := range s.postStem[tk.stem] {
-				if !s.quickMiss(d, t, i) {
-					s.tryTerm(sc, d, t, i)
-				}
-			}
+			s.tryPostings(sc, d, s.postStem[tk.stem], i)
 		}
 		if tk.surf >= 0 && int(tk.surf) < len(s.postSurf) {
-			for _, t := range s.postSurf[tk.surf] {
-				if !s.quickMiss(d, t, i) {
-					s.tryTerm(sc, d, t, i)
-				}
-			}
+			s.tryPostings(sc, d, s.postSurf[tk.surf], i)
 		}
 		if tk.num >= 0 && !isYear(d, i) {
 			for _, t := range s.numTerms {
@@ -42,22 +34,20 @@ func (s *Set) findTerms(sc *scratch, d *doc) {
 	}
 }
 
-// quickMiss is a cheap inline test of the word next to a term's anchor
-// before the full check: most multi-word terms fail there.
-func (s *Set) quickMiss(d *doc, t int32, i int) bool {
-	term := &s.terms[t]
-	n := int32(len(term.atoms))
-	if n < 2 {
-		return false
+// tryPostings tries the terms anchored at token i, each after a cheap look
+// at its neighbour word.
+func (s *Set) tryPostings(sc *scratch, d *doc, ps []posting, i int) {
+	toks := d.toks
+	for k := range ps {
+		p := &ps[k]
+		if p.nb != 0 {
+			j := i + int(p.nb)
+			if j < 0 || j >= len(toks) || toks[j].sent != toks[i].sent || !atomMatches(p.nbAt, &toks[j]) {
+				continue
+			}
+		}
+		s.tryTerm(sc, d, p.term, i)
 	}
-	k, j := term.anchor+1, i+1
-	if k == n {
-		k, j = term.anchor-1, i-1
-	}
-	if j < 0 || j >= len(d.toks) || d.toks[j].sent != d.toks[i].sent {
-		return true
-	}
-	return !atomMatches(term.atoms[k], &d.toks[j])
 }
 
 // tryTerm checks the term anchored at token i and records a hit. Boosts

@@ -52,20 +52,20 @@ func markNonCounts(d *doc) {
 		}
 		// "Feb. 14", "14 February": a date, not a count ("November 2020"
 		// stays a year).
-		if !isYear(d, i) && i > 0 && monthNames[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] ||
-			i+1 < len(d.toks) && monthNames[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] {
+		if !isYear(d, i) && i > 0 && wordIn(d, i-1, wordMonth, monthNames) ||
+			i+1 < len(d.toks) && wordIn(d, i+1, wordMonth, monthNames) {
 			tk.num = -1
 			continue
 		}
 		// "11 wounded", "injuring 20": a count of the hurt, not the dead.
-		if i+1 < len(d.toks) && injuryWords[strings.ToLower(d.text[d.toks[i+1].start:d.toks[i+1].end])] ||
-			i > 0 && injuryWords[strings.ToLower(d.text[d.toks[i-1].start:d.toks[i-1].end])] {
+		if i+1 < len(d.toks) && wordIn(d, i+1, wordInjury, injuryWords) ||
+			i > 0 && wordIn(d, i-1, wordInjury, injuryWords) {
 			tk.num = -1
 			continue
 		}
 		if i+1 < len(d.toks) && d.toks[i+1].sent == tk.sent {
 			next := d.toks[i+1]
-			if next.end-next.start <= 11 && nonCountUnits[strings.ToLower(d.text[next.start:next.end])] {
+			if next.end-next.start <= 11 && wordIn(d, i+1, wordUnit, nonCountUnits) {
 				tk.num = -1
 				continue
 			}
@@ -74,6 +74,40 @@ func markNonCounts(d *doc) {
 			}
 		}
 	}
+}
+
+// Word classes a number's neighbours are checked against, remembered per
+// word in the word cache (wordInfo.flags).
+const (
+	wordMonth uint8 = 1 << iota
+	wordInjury
+	wordUnit
+)
+
+// wordFlags returns the classes of a folded word.
+func wordFlags(w []byte) uint8 {
+	var f uint8
+	if monthNames[string(w)] {
+		f |= wordMonth
+	}
+	if injuryWords[string(w)] {
+		f |= wordInjury
+	}
+	if nonCountUnits[string(w)] {
+		f |= wordUnit
+	}
+	return f
+}
+
+// wordIn reports token i, lower-cased, among a table's words: a plain word
+// (ASCII letters and digits, whose folded form is its lower case) by its
+// word's flags, any other by the table.
+func wordIn(d *doc, i int, flag uint8, table map[string]bool) bool {
+	tk := &d.toks[i]
+	if tk.plain {
+		return tk.flags&flag != 0
+	}
+	return table[strings.ToLower(d.text[tk.start:tk.end])]
 }
 
 // isYear reports whether token i looks like a year rather than a count.

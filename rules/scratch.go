@@ -43,7 +43,7 @@ type scratch struct {
 	classCands [][]candidate
 	classHits  [][]leafHit
 	present    []bool
-	heads      []int32
+	runs       []hitRun
 	// sups memoises suppressor verdicts per (signature, place); sentGen
 	// and sentGlobals memoise each sentence's global suppressors.
 	sups        supMemo

@@ -38,8 +38,10 @@ type Set struct {
 	stemIDs  map[string]int32
 	surfIDs  map[string]int32
 	prefixes []bool
-	postStem [][]int32
-	postSurf [][]int32
+	// postStem and postSurf index terms by their anchor's stem or exact
+	// form (postings, in the order terms were first met).
+	postStem [][]posting
+	postSurf [][]posting
 	numTerms []int32
 	cache    *stemCache
 

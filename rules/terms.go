@@ -85,14 +85,35 @@ func (c *compiler) intern(t string, atoms []atom) int32 {
 	switch a.kind {
 	case atomStem:
 		c.s.postStem = growTo(c.s.postStem, int(a.id))
-		c.s.postStem[a.id] = append(c.s.postStem[a.id], id)
+		c.s.postStem[a.id] = append(c.s.postStem[a.id], postingOf(id, atoms, anchor))
 	case atomSurf:
 		c.s.postSurf = growTo(c.s.postSurf, int(a.id))
-		c.s.postSurf[a.id] = append(c.s.postSurf[a.id], id)
+		c.s.postSurf[a.id] = append(c.s.postSurf[a.id], postingOf(id, atoms, anchor))
 	case atomNum:
 		c.s.numTerms = append(c.s.numTerms, id)
 	}
 	return id
+}
+
+// posting is a term as its anchor word finds it, with the neighbour word
+// to look at first: most multi-word terms fail there, and the look needs
+// nothing but the posting and the neighbouring token.
+type posting struct {
+	term int32
+	nb   int8 // the neighbour: +1 after the anchor, -1 before, 0 none (a one-word term)
+	nbAt atom
+}
+
+func postingOf(term int32, atoms []atom, anchor int) posting {
+	p := posting{term: term}
+	switch {
+	case len(atoms) < 2:
+	case anchor+1 < len(atoms):
+		p.nb, p.nbAt = 1, atoms[anchor+1]
+	default:
+		p.nb, p.nbAt = -1, atoms[anchor-1]
+	}
+	return p
 }
 
 // recordOrigins notes where each stem-matched word of a term was written,
@@ -143,7 +164,7 @@ func anchorOf(atoms []atom) int {
 // function word for anchoring.
 const shortWord = 3
 
-func growTo(p [][]int32, i int) [][]int32 {
+func growTo(p [][]posting, i int) [][]posting {
 	for len(p) <= i {
 		p = append(p, nil)
 	}

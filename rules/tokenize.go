@@ -25,6 +25,7 @@ type token struct {
 	// gazetteer reads it; place: it begins some place name (for a plain
 	// word; see placesIn).
 	plain, place bool
+	flags        uint8 // word classes (wordMonth...), for a plain word
 }
 
 // sentSpan is a sentence: bytes [start, end) of the scored string and its tokens
