@@ -349,15 +349,17 @@ func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 // place name) unless the sentence holds something the two tokenizers read
 // apart: markup, an entity, a backtick, a letter beyond ASCII.
 func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention {
-	if ms, ok := sc.places[sent]; ok {
-		return ms
+	if len(sc.placeGen) < len(d.sents) {
+		sc.placeGen = make([]uint32, len(d.sents))
+		sc.placeAt = make([][2]int32, len(d.sents))
 	}
-	if sc.places == nil {
-		sc.places = map[int32][]geo.Mention{}
+	if sc.placeGen[sent] == sc.gen {
+		at := sc.placeAt[sent]
+		return sc.mentions[at[0]:at[1]:at[1]]
 	}
 	sn := d.sents[sent]
 	text := d.text[sn.start:sn.end]
-	var ms []geo.Mention
+	from := len(sc.mentions)
 	if plainText(text) {
 		f := &sc.finder
 		f.Begin(text)
@@ -368,12 +370,13 @@ func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention 
 				f.AddWord(int(tk.start-sn.start), int(tk.end-sn.start))
 			}
 		}
-		ms = g.FindWords(f)
+		sc.mentions = g.FindWords(sc.mentions, f)
 	} else {
-		ms = g.FindWith(&sc.finder, text)
+		sc.mentions = g.AppendFind(sc.mentions, &sc.finder, text)
 	}
-	sc.places[sent] = ms
-	return ms
+	sc.placeGen[sent] = sc.gen
+	sc.placeAt[sent] = [2]int32{int32(from), int32(len(sc.mentions))}
+	return sc.mentions[from:len(sc.mentions):len(sc.mentions)]
 }
 
 // plainText reports text the scorer's words cover as the gazetteer's would:

@@ -72,6 +72,8 @@ type compiler struct {
 	inList string  // the list being expanded, if any
 	cur    []int32 // the terms of the term list being compiled
 	ix     *indexer
+	// postStem and postSurf are the postings being gathered, per word id.
+	postStem, postSurf [][]posting
 }
 
 func newSet() *Set {
@@ -128,6 +130,7 @@ func compile(files map[string]*file, order []string, sources map[string][]byte, 
 		return nil, all.sorted()
 	}
 	c.ix.finish()
+	s.postStem, s.postSurf = flattenPostings(c.postStem), flattenPostings(c.postSurf)
 	s.version = s.hash(order)
 	s.byID = make(map[string]*crule, len(s.rules))
 	for _, cr := range s.rules {

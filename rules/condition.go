@@ -73,10 +73,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cl *cclass, hits []leafHit, out []
 	if len(hits) == 0 {
 		return out
 	}
-	if cap(sc.present) < cl.nLeaves {
-		sc.present = make([]bool, cl.nLeaves)
-	}
-	present := sc.present[:cl.nLeaves]
+	present := sc.leafSet(cl)
 	unitOf := func(h leafHit) int32 {
 		switch cl.scope {
 		case "paragraph":
@@ -100,7 +97,7 @@ func (s *Set) candidates(sc *scratch, d *doc, cl *cclass, hits []leafHit, out []
 			if cl.noneWithin > 0 && cl.negLeaf[h.leaf] && !nearTrigger(cl, candidate{hits: group}, h.first, cl.noneWithin) {
 				continue // a none-term far from the act is not its object
 			}
-			present[h.leaf] = true
+			present.add(h.leaf)
 		}
 		if !evalNode(cl.root, present) || cl.hasOrdered && !s.evalOrdered(sc, d, cl.root, group, present) {
 			continue
@@ -115,9 +112,9 @@ func (s *Set) candidates(sc *scratch, d *doc, cl *cclass, hits []leafHit, out []
 }
 
 // evalOrdered is evalNode that also holds ordered nodes to their order.
-func (s *Set) evalOrdered(sc *scratch, d *doc, n *cnode, group []leafHit, present []bool) bool {
+func (s *Set) evalOrdered(sc *scratch, d *doc, n *cnode, group []leafHit, present leafSet) bool {
 	if n.leaf >= 0 {
-		return present[n.leaf]
+		return present.has(n.leaf)
 	}
 	for _, k := range n.all {
 		if !s.evalOrdered(sc, d, k, group, present) {
@@ -173,17 +170,23 @@ func (s *Set) cueEndsAt(sc *scratch, kind, i int32) bool {
 
 // evalUpper is evalNode with every "none" treated as satisfied: an upper
 // bound, true whenever evalNode could be true for a subset of the hits.
-func evalUpper(n *cnode, present []bool) bool {
+func evalUpper(n *cnode, present leafSet) bool {
 	if n.leaf >= 0 {
-		return present[n.leaf]
+		return present.has(n.leaf)
 	}
-	for _, k := range n.all {
+	if !present.covers(n.allLeaves) {
+		return false
+	}
+	for _, k := range n.allSub {
 		if !evalUpper(k, present) {
 			return false
 		}
 	}
 	if len(n.any) > 0 {
-		for _, k := range n.any {
+		if present.meets(n.anyLeaves) {
+			return true
+		}
+		for _, k := range n.anySub {
 			if evalUpper(k, present) {
 				return true
 			}
@@ -193,28 +196,27 @@ func evalUpper(n *cnode, present []bool) bool {
 	return true
 }
 
-func evalNode(n *cnode, present []bool) bool {
+// evalNode reports whether the condition holds with the present leaves.
+// Leaf children are tested a word of bits at a time.
+func evalNode(n *cnode, present leafSet) bool {
 	if n.leaf >= 0 {
-		return present[n.leaf]
+		return present.has(n.leaf)
 	}
-	for _, k := range n.all {
+	if !present.covers(n.allLeaves) {
+		return false
+	}
+	for _, k := range n.allSub {
 		if !evalNode(k, present) {
 			return false
 		}
 	}
-	if len(n.any) > 0 {
-		ok := false
-		for _, k := range n.any {
-			if evalNode(k, present) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
+	if len(n.any) > 0 && !present.meets(n.anyLeaves) && !slices.ContainsFunc(n.anySub, func(k *cnode) bool { return evalNode(k, present) }) {
+		return false
 	}
-	for _, k := range n.none {
+	if present.meets(n.noneLeaves) {
+		return false
+	}
+	for _, k := range n.noneSub {
 		if evalNode(k, present) {
 			return false
 		}
@@ -222,10 +224,47 @@ func evalNode(n *cnode, present []bool) bool {
 	return true
 }
 
+// leafSet is a set of a class's leaves, as bits.
+type leafSet []uint64
+
+func (ls leafSet) has(l int32) bool { return ls[l>>6]&(1<<(l&63)) != 0 }
+func (ls leafSet) add(l int32)      { ls[l>>6] |= 1 << (l & 63) }
+
+// covers reports every leaf of m in ls (m nil: none asked).
+func (ls leafSet) covers(m leafSet) bool {
+	for i, w := range m {
+		if ls[i]&w != w {
+			return false
+		}
+	}
+	return true
+}
+
+// meets reports some leaf of m in ls.
+func (ls leafSet) meets(m leafSet) bool {
+	for i, w := range m {
+		if ls[i]&w != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// leafSet returns the scratch's leaf set, cleared, sized for a class.
+func (sc *scratch) leafSet(cl *cclass) leafSet {
+	w := (cl.nLeaves + 63) >> 6
+	if cap(sc.present) < w {
+		sc.present = make(leafSet, w)
+	}
+	ls := sc.present[:w]
+	clear(ls)
+	return ls
+}
+
 // span returns the words that make the match. With within set, it is the
 // smallest window holding a hit of every top-level "all" child, and the
 // match fails if that window is wider than within words.
-func span(cl *cclass, group []leafHit, present []bool) (int32, int32, bool) {
+func span(cl *cclass, group []leafHit, present leafSet) (int32, int32, bool) {
 	if cl.within > 0 && len(cl.root.all) == 0 && len(cl.root.any) > 0 {
 		// within applies to the "all" branch of an "any" that holds.
 		for _, k := range cl.root.any {
@@ -302,7 +341,7 @@ func smallestWindow(group []leafHit, k int, childOf func(int32) int, within int)
 // and where: a leaf at its first hit; an "all" node when one hit of each
 // child lies inside the window; an "any" node through its first child that
 // does. Nested nodes are small, so child membership is looked up directly.
-func windowed(n *cnode, group []leafHit, within int, present []bool) (int32, int32, bool) {
+func windowed(n *cnode, group []leafHit, within int, present leafSet) (int32, int32, bool) {
 	if !evalNode(n, present) {
 		return 0, 0, false
 	}

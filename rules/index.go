@@ -25,6 +25,36 @@ type cnode struct {
 	leaf           int32 // leaf index within the class, or -1
 	all, any, none []*cnode
 	ordered        bool
+	// allLeaves, anyLeaves and noneLeaves are the leaf children of all,
+	// any and none as sets; allSub, anySub and noneSub the others.
+	allLeaves, anyLeaves, noneLeaves leafSet
+	allSub, anySub, noneSub          []*cnode
+}
+
+// split fills the nodes' leaf sets and other children (w words of bits).
+func (n *cnode) split(w int) {
+	if n.leaf >= 0 {
+		return
+	}
+	part := func(kids []*cnode) (leafSet, []*cnode) {
+		var set leafSet
+		var sub []*cnode
+		for _, k := range kids {
+			if k.leaf < 0 {
+				k.split(w)
+				sub = append(sub, k)
+				continue
+			}
+			if set == nil {
+				set = make(leafSet, w)
+			}
+			set.add(k.leaf)
+		}
+		return set, sub
+	}
+	n.allLeaves, n.allSub = part(n.all)
+	n.anyLeaves, n.anySub = part(n.any)
+	n.noneLeaves, n.noneSub = part(n.none)
 }
 
 // classBuilder collects a condition's leaves while it is compiled.
@@ -149,6 +179,7 @@ func (ix *indexer) class(root *cnode, b *classBuilder, r *Rule) *cclass {
 	}
 	cl := &cclass{idx: int32(len(ix.s.classes)), root: root, leafGroup: b.leafGroup, nLeaves: len(b.leafGroup),
 		scope: r.Scope, within: r.Within, noneWithin: r.NoneWithin, hasOrdered: b.hasOrdered}
+	root.split((cl.nLeaves + 63) >> 6)
 	cl.topOf = make([]int32, cl.nLeaves)
 	cl.negLeaf = make([]bool, cl.nLeaves)
 	for leaf := range cl.topOf {

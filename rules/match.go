@@ -18,11 +18,11 @@ func (s *Set) findTerms(sc *scratch, d *doc) {
 	toks := d.toks
 	for i := range toks {
 		tk := &toks[i]
-		if tk.stem >= 0 && int(tk.stem) < len(s.postStem) {
-			s.tryPostings(sc, d, s.postStem[tk.stem], i)
+		if ps := s.postStem.of(tk.stem); len(ps) > 0 {
+			s.tryPostings(sc, d, ps, i)
 		}
-		if tk.surf >= 0 && int(tk.surf) < len(s.postSurf) {
-			s.tryPostings(sc, d, s.postSurf[tk.surf], i)
+		if ps := s.postSurf.of(tk.surf); len(ps) > 0 {
+			s.tryPostings(sc, d, ps, i)
 		}
 		if tk.num >= 0 && !isYear(d, i) {
 			for _, t := range s.numTerms {
@@ -123,12 +123,11 @@ func (s *Set) wake(sc *scratch) {
 	}
 	for _, ci := range sc.wokenClasses {
 		cl := s.classes[ci]
-		if cap(sc.present) < cl.nLeaves {
-			sc.present = make([]bool, cl.nLeaves)
-		}
-		present := sc.present[:cl.nLeaves]
+		present := sc.leafSet(cl)
 		for leaf, g := range cl.leafGroup {
-			present[leaf] = len(sc.groupHits[g]) > 0
+			if len(sc.groupHits[g]) > 0 {
+				present.add(int32(leaf))
+			}
 		}
 		if !evalUpper(cl.root, present) {
 			continue

@@ -42,7 +42,7 @@ type scratch struct {
 	candGen    []uint32
 	classCands [][]candidate
 	classHits  [][]leafHit
-	present    []bool
+	present    leafSet
 	runs       []hitRun
 	// sups memoises suppressor verdicts per (signature, place); sentGen
 	// and sentGlobals memoise each sentence's global suppressors.
@@ -54,8 +54,11 @@ type scratch struct {
 	words wordCache
 	// finder is the gazetteer's reusable buffers.
 	finder geo.Finder
-	// places caches gazetteer mentions per sentence for one call.
-	places map[int32][]geo.Mention
+	// mentions are the gazetteer's mentions of the sentences asked about
+	// in this call, each sentence's at placeAt (valid when placeGen is gen).
+	mentions []geo.Mention
+	placeGen []uint32
+	placeAt  [][2]int32
 	// feats and featAt are the prior's features and the token each came
 	// from (negative: a word pair ending at that token).
 	feats  []uint32
@@ -84,6 +87,7 @@ func (sc *scratch) begin(s *Set) {
 		clear(sc.candGen)
 		clear(sc.sentGen)
 		clear(sc.sigLast)
+		clear(sc.placeGen)
 		sc.sups = supMemo{}
 		sc.gen = 1
 	}
@@ -111,7 +115,7 @@ func (sc *scratch) begin(s *Set) {
 	sc.cueHits = sc.cueHits[:0]
 	sc.reasons = sc.reasons[:0]
 	sc.keptInfo = sc.keptInfo[:0]
-	clear(sc.places)
+	sc.mentions = sc.mentions[:0]
 }
 
 // keptInfo is what a kept hit's Why and score need beyond its Evidence:
@@ -164,7 +168,6 @@ func (s *Set) putScratch(sc *scratch) {
 	}
 	// Do not pin the report's text in the pool.
 	sc.lx.text = ""
-	clear(sc.places)
 	clear(sc.evidence)
 	clear(sc.suppressed)
 	clear(sc.kept[:cap(sc.kept)])

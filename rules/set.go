@@ -39,9 +39,9 @@ type Set struct {
 	surfIDs  map[string]int32
 	prefixes []bool
 	// postStem and postSurf index terms by their anchor's stem or exact
-	// form (postings, in the order terms were first met).
-	postStem [][]posting
-	postSurf [][]posting
+	// form (postings, in the order terms were first met), laid out flat
+	// when the set is compiled.
+	postStem, postSurf postingIndex
 	numTerms []int32
 	cache    *stemCache
 

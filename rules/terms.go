@@ -84,11 +84,11 @@ func (c *compiler) intern(t string, atoms []atom) int32 {
 	a := atoms[anchor]
 	switch a.kind {
 	case atomStem:
-		c.s.postStem = growTo(c.s.postStem, int(a.id))
-		c.s.postStem[a.id] = append(c.s.postStem[a.id], postingOf(id, atoms, anchor))
+		c.postStem = growTo(c.postStem, int(a.id))
+		c.postStem[a.id] = append(c.postStem[a.id], postingOf(id, atoms, anchor))
 	case atomSurf:
-		c.s.postSurf = growTo(c.s.postSurf, int(a.id))
-		c.s.postSurf[a.id] = append(c.s.postSurf[a.id], postingOf(id, atoms, anchor))
+		c.postSurf = growTo(c.postSurf, int(a.id))
+		c.postSurf[a.id] = append(c.postSurf[a.id], postingOf(id, atoms, anchor))
 	case atomNum:
 		c.s.numTerms = append(c.s.numTerms, id)
 	}
@@ -102,6 +102,29 @@ type posting struct {
 	term int32
 	nb   int8 // the neighbour: +1 after the anchor, -1 before, 0 none (a one-word term)
 	nbAt atom
+}
+
+// postingIndex is postings laid out flat: those of word id w are
+// at[start[w]:start[w+1]].
+type postingIndex struct {
+	start []int32
+	at    []posting
+}
+
+func (p *postingIndex) of(w int32) []posting {
+	if w < 0 || int(w)+1 >= len(p.start) {
+		return nil
+	}
+	return p.at[p.start[w]:p.start[w+1]]
+}
+
+func flattenPostings(lists [][]posting) postingIndex {
+	p := postingIndex{start: make([]int32, len(lists)+1)}
+	for w, l := range lists {
+		p.at = append(p.at, l...)
+		p.start[w+1] = int32(len(p.at))
+	}
+	return p
 }
 
 func postingOf(term int32, atoms []atom, anchor int) posting {

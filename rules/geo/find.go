@@ -57,9 +57,14 @@ func (f *Finder) begin(text string) {
 // FindWith is Find reusing f's buffers. The mentions returned are a new
 // slice and stay valid after f is reused.
 func (g *Gazetteer) FindWith(f *Finder, text string) []Mention {
+	return g.AppendFind(nil, f, text)
+}
+
+// AppendFind is FindWith appending the mentions to dst.
+func (g *Gazetteer) AppendFind(dst []Mention, f *Finder, text string) []Mention {
 	f.begin(text)
 	f.scan(0, len(text))
-	return g.find(f)
+	return g.find(dst, f)
 }
 
 // Begin starts a text whose words the caller gives (AddPlain, AddWord)
@@ -105,13 +110,13 @@ func (f *Finder) AddWord(start, end int) {
 	f.scan(start, end)
 }
 
-// FindWords returns the places named in the text given to Begin, read
-// from the words added since, exactly as FindWith would find them.
-func (g *Gazetteer) FindWords(f *Finder) []Mention {
+// FindWords appends to dst the places named in the text given to Begin,
+// read from the words added since, exactly as FindWith would find them.
+func (g *Gazetteer) FindWords(dst []Mention, f *Finder) []Mention {
 	if f.broken {
-		return g.FindWith(f, f.text)
+		return g.AppendFind(dst, f, f.text)
 	}
-	return g.find(f)
+	return g.find(dst, f)
 }
 
 // StartsName reports whether a folded word (lower-case, as Find folds it)
@@ -122,10 +127,9 @@ func (g *Gazetteer) StartsName(word []byte) bool {
 	return ok
 }
 
-// find reads the mentions from f's tokens.
-func (g *Gazetteer) find(f *Finder) []Mention {
+// find appends the mentions of f's tokens to out.
+func (g *Gazetteer) find(out []Mention, f *Finder) []Mention {
 	toks, buf := f.toks, f.buf
-	var out []Mention
 	key := f.key[:0]
 	defer func() { f.key = key }()
 	for i := 0; i < len(toks); {

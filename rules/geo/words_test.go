@@ -81,7 +81,7 @@ func TestFindWordsAsFindWith(t *testing.T) {
 		if !addWords(g, &fw, text) {
 			continue
 		}
-		got, want := g.FindWords(&fw), g.FindWith(&fd, text)
+		got, want := g.FindWords(nil, &fw), g.FindWith(&fd, text)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q:\nFindWords %v\nFindWith  %v", text, got, want)
 		}
@@ -105,7 +105,7 @@ func FuzzFindWords(f *testing.F) {
 		if !addWords(g, &fw, text) {
 			return
 		}
-		if got, want := g.FindWords(&fw), g.FindWith(&fd, text); !reflect.DeepEqual(got, want) {
+		if got, want := g.FindWords(nil, &fw), g.FindWith(&fd, text); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\nFindWords %v\nFindWith  %v", text, got, want)
 		}
 	})
