@@ -42,8 +42,8 @@ type Set struct {
 	// form (postings, in the order terms were first met), laid out flat
 	// when the set is compiled.
 	postStem, postSurf postingIndex
-	numTerms []int32
-	cache    *stemCache
+	numTerms           []int32
+	cache              *stemCache
 
 	// The index (index.go): per term its groups, boost groups and cue
 	// kinds; per group the classes it wakes; the suppressor signatures
