@@ -281,6 +281,12 @@ func (c *compiler) rule(r *Rule, globalIDs map[string]bool, cats vocab.Categorie
 	if cr.class != nil {
 		cr.class.rules = append(cr.class.rules, cr.idx)
 	}
+	// The terms now live in the index; the parsed lists would only hold
+	// memory (Hygiene parses the sources again).
+	r.Match = nil
+	for i := range r.Unless {
+		r.Unless[i].Terms, r.Unless[i].Without = nil, nil
+	}
 	return cr
 }
 

@@ -29,9 +29,11 @@ type cnode struct {
 	// any and none as sets; allSub, anySub and noneSub the others.
 	allLeaves, anyLeaves, noneLeaves leafSet
 	allSub, anySub, noneSub          []*cnode
+	id                               int32 // in the indexer's shared nodes
 }
 
-// split fills the nodes' leaf sets and other children (w words of bits).
+// split fills a node's leaf sets and other children (w words of bits);
+// its children are split already.
 func (n *cnode) split(w int) {
 	if n.leaf >= 0 {
 		return
@@ -41,7 +43,6 @@ func (n *cnode) split(w int) {
 		var sub []*cnode
 		for _, k := range kids {
 			if k.leaf < 0 {
-				k.split(w)
 				sub = append(sub, k)
 				continue
 			}
@@ -55,6 +56,41 @@ func (n *cnode) split(w int) {
 	n.allLeaves, n.allSub = part(n.all)
 	n.anyLeaves, n.anySub = part(n.any)
 	n.noneLeaves, n.noneSub = part(n.none)
+}
+
+// shared returns the index's copy of a condition node, its children shared
+// first: a rule copied for many regions with the region as one more group
+// keeps the rest of its condition, leaves numbered alike, and thousands of
+// classes then hold one copy of it.
+func (ix *indexer) shared(n *cnode, leafGroup []int32, w int) *cnode {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(w))
+	if n.leaf >= 0 {
+		b.WriteString("L" + strconv.Itoa(int(n.leaf)) + ":" + strconv.Itoa(int(leafGroup[n.leaf])))
+	} else {
+		if n.ordered {
+			b.WriteByte('>')
+		}
+		for _, part := range [...]struct {
+			tag   byte
+			nodes []*cnode
+		}{{'&', n.all}, {'|', n.any}, {'!', n.none}} {
+			for i, k := range part.nodes {
+				k = ix.shared(k, leafGroup, w)
+				part.nodes[i] = k
+				b.WriteByte(part.tag)
+				b.WriteString(strconv.Itoa(int(k.id)))
+			}
+		}
+	}
+	key := b.String()
+	if c, ok := ix.nodes[key]; ok {
+		return c
+	}
+	n.split(w)
+	n.id = int32(len(ix.nodes))
+	ix.nodes[key] = n
+	return n
 }
 
 // classBuilder collects a condition's leaves while it is compiled.
@@ -101,12 +137,13 @@ type indexer struct {
 	boostTerms [][]int32
 	sigIDs     map[supSig]int32
 	classIDs   map[string]*cclass
-	cues       [][]int32 // per term, its cue kinds in the order declared
+	nodes      map[string]*cnode // shared condition nodes
+	cues       [][]int32         // per term, its cue kinds in the order declared
 }
 
 func newIndexer(s *Set) *indexer {
 	return &indexer{s: s, groupIDs: map[string]int32{}, boostIDs: map[string]int32{}, sigIDs: map[supSig]int32{},
-		classIDs: map[string]*cclass{}}
+		classIDs: map[string]*cclass{}, nodes: map[string]*cnode{}}
 }
 
 // group returns the group of a term list (its terms as a set).
@@ -177,9 +214,9 @@ func (ix *indexer) class(root *cnode, b *classBuilder, r *Rule) *cclass {
 	if cl, ok := ix.classIDs[key]; ok {
 		return cl
 	}
+	root = ix.shared(root, b.leafGroup, (len(b.leafGroup)+63)>>6)
 	cl := &cclass{idx: int32(len(ix.s.classes)), root: root, leafGroup: b.leafGroup, nLeaves: len(b.leafGroup),
 		scope: r.Scope, within: r.Within, noneWithin: r.NoneWithin, hasOrdered: b.hasOrdered}
-	root.split((cl.nLeaves + 63) >> 6)
 	cl.topOf = make([]int32, cl.nLeaves)
 	cl.negLeaf = make([]bool, cl.nLeaves)
 	for leaf := range cl.topOf {

@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
@@ -169,11 +171,11 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 	sort.Strings(order)
 	files := map[string]*file{}
 	var all Problems
-	for _, n := range order {
-		f, ps := parseFile(n, sources[n])
-		all = append(all, ps...)
-		if f != nil {
-			files[n] = f
+	parsedFiles, probs := parseAll(order, sources)
+	for i, n := range order {
+		all = append(all, probs[i]...)
+		if parsedFiles[i] != nil {
+			files[n] = parsedFiles[i]
 		}
 	}
 	// Compile what parsed even when some files did not, so that one run
@@ -207,6 +209,37 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 	}
 	s.prior, s.priorThreshold = o.prior, o.priorThreshold
 	return s, nil
+}
+
+// parseAll parses the files on every core: parsing YAML is most of the
+// cost of loading a large set. Each worker shares strings and term lists
+// among the files it parses; a panic in one is raised again here, as if the
+// files had been parsed in line.
+func parseAll(order []string, sources map[string][]byte) ([]*file, []Problems) {
+	files, probs := make([]*file, len(order)), make([]Problems, len(order))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var panicked atomic.Value
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, p)
+				}
+			}()
+			in := newInterner()
+			for i := int(next.Add(1) - 1); i < len(order); i = int(next.Add(1) - 1) {
+				files[i], probs[i] = parseFileInterned(order[i], sources[order[i]], in)
+			}
+		}()
+	}
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
+	return files, probs
 }
 
 // Prior returns the learned prior in use (nil: off) and its threshold.
