@@ -161,6 +161,9 @@ func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 		tk.feat = prior.ShapeNumber
 		if id, ok := s.surfIDs[string(w)]; ok {
 			tk.surf = id
+			if len(s.postSurf.of(id)) > 0 {
+				tk.flags |= wordAnchor
+			}
 		}
 		return
 	}
@@ -193,6 +196,9 @@ func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 	}
 	wi.place = s.gaz != nil && s.gaz.StartsName(w)
 	wi.flags = wordFlags(w)
+	if len(s.postStem.of(wi.stem)) > 0 || len(s.postSurf.of(wi.surf)) > 0 {
+		wi.flags |= wordAnchor
+	}
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
 		local.put(w, h, wi)

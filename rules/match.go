@@ -18,11 +18,13 @@ func (s *Set) findTerms(sc *scratch, d *doc) {
 	toks := d.toks
 	for i := range toks {
 		tk := &toks[i]
-		if ps := s.postStem.of(tk.stem); len(ps) > 0 {
-			s.tryPostings(sc, d, ps, i)
-		}
-		if ps := s.postSurf.of(tk.surf); len(ps) > 0 {
-			s.tryPostings(sc, d, ps, i)
+		if tk.flags&wordAnchor != 0 {
+			if ps := s.postStem.of(tk.stem); len(ps) > 0 {
+				s.tryPostings(sc, d, ps, i)
+			}
+			if ps := s.postSurf.of(tk.surf); len(ps) > 0 {
+				s.tryPostings(sc, d, ps, i)
+			}
 		}
 		if tk.num >= 0 && !isYear(d, i) {
 			for _, t := range s.numTerms {

@@ -82,6 +82,9 @@ const (
 	wordMonth uint8 = 1 << iota
 	wordInjury
 	wordUnit
+	// wordAnchor: some term is indexed by the word's stem or exact form
+	// (findTerms looks only at such words).
+	wordAnchor
 )
 
 // wordFlags returns the classes of a folded word.

@@ -63,7 +63,8 @@ type scratch struct {
 	// from (negative: a word pair ending at that token).
 	feats  []uint32
 	featAt []int32
-	seen   []uint64 // Dim-bit set for deduplicating features, kept cleared
+	featW  []float32 // each feature's weight
+	seen   []uint64  // Dim-bit set for deduplicating features, kept cleared
 	// kept is evaluateRule's working list, reused rule after rule;
 	// reasons is the arena kept hits' explanations live in until their
 	// rule's evidence is chosen.

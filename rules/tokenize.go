@@ -25,7 +25,7 @@ type token struct {
 	// gazetteer reads it; place: it begins some place name (for a plain
 	// word; see placesIn).
 	plain, place bool
-	flags        uint8 // word classes (wordMonth...), for a plain word
+	flags        uint8 // word classes (wordMonth...: valid for a plain word), wordAnchor
 }
 
 // sentSpan is a sentence: bytes [start, end) of the scored string and its tokens

@@ -46,6 +46,7 @@ type Finder struct {
 	prevShort bool
 	pos       int
 	broken    bool
+	prev      []byte // the folded word before a name, for a locative
 }
 
 func (f *Finder) begin(text string) {
@@ -82,20 +83,9 @@ func (f *Finder) AddPlain(start, end int, mayStart bool) {
 		f.broken = true
 		return
 	}
-	text := f.text
-	k0 := len(f.buf)
-	allCaps := true
-	for i := start; i < end; i++ {
-		c := text[i]
-		if c >= 'a' && c <= 'z' {
-			allCaps = false
-		} else if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		f.buf = append(f.buf, c)
-	}
-	c := text[start]
-	f.push(token{start: start, end: end, k0: k0, k1: len(f.buf), upper: c >= 'A' && c <= 'Z', allCaps: allCaps, mayStart: mayStart})
+	c := f.text[start]
+	// Its folded form is its lower case, read when it is needed (appendKey).
+	f.push(token{start: start, end: end, upper: c >= 'A' && c <= 'Z', mayStart: mayStart, lazy: true})
 	f.pos = end
 }
 
@@ -129,7 +119,7 @@ func (g *Gazetteer) StartsName(word []byte) bool {
 
 // find appends the mentions of f's tokens to out.
 func (g *Gazetteer) find(out []Mention, f *Finder) []Mention {
-	toks, buf := f.toks, f.buf
+	toks := f.toks
 	key := f.key[:0]
 	defer func() { f.key = key }()
 	for i := 0; i < len(toks); {
@@ -149,7 +139,7 @@ func (g *Gazetteer) find(out []Mention, f *Finder) []Mention {
 				}
 				key = append(key, ' ')
 			}
-			key = append(key, buf[t.k0:t.k1]...)
+			key = f.appendKey(key, t)
 			hits, ok := g.index[string(key)]
 			if !ok {
 				if _, more := g.prefixes[string(key)]; !more {
@@ -157,7 +147,7 @@ func (g *Gazetteer) find(out []Mention, f *Finder) []Mention {
 				}
 				continue
 			}
-			if h, ok := g.pick(hits, toks[i:i+n], toks, i, buf); ok {
+			if h, ok := g.pick(f, hits, toks[i:i+n], i, key); ok {
 				matched, best = n, h
 			}
 		}
@@ -173,19 +163,24 @@ func (g *Gazetteer) find(out []Mention, f *Finder) []Mention {
 
 // pick chooses the best candidate for a matched key, or reports that the
 // surface must not count as a place (deny list, acronym case, ambiguity).
-func (g *Gazetteer) pick(hits []hit, span []token, toks []token, at int, buf []byte) (hit, bool) {
-	key := buf[span[0].k0:span[0].k1]
+func (g *Gazetteer) pick(f *Finder, hits []hit, span []token, at int, key []byte) (hit, bool) {
 	if len(span) == 1 {
 		if g.deny[string(key)] {
 			return hit{}, false
 		}
-		if g.ambiguous[string(key)] && !(at > 0 && isLocative(buf[toks[at-1].k0:toks[at-1].k1])) {
-			return hit{}, false
+		if g.ambiguous[string(key)] {
+			if at == 0 {
+				return hit{}, false
+			}
+			f.prev = f.appendKey(f.prev[:0], f.toks[at-1])
+			if !isLocative(f.prev) {
+				return hit{}, false
+			}
 		}
 	}
 	allCaps := true
 	for _, t := range span {
-		allCaps = allCaps && t.allCaps
+		allCaps = allCaps && f.allCaps(t)
 	}
 	for _, h := range hits {
 		if h.caps && !allCaps {
@@ -194,4 +189,33 @@ func (g *Gazetteer) pick(hits []hit, span []token, toks []token, at int, buf []b
 		return h, true
 	}
 	return hit{}, false
+}
+
+// appendKey appends a token's folded form: kept in the buffer, or, for a
+// word added plain, its lower case read from the text (only the words a
+// name may start at or run through are ever folded).
+func (f *Finder) appendKey(dst []byte, t token) []byte {
+	if !t.lazy {
+		return append(dst, f.buf[t.k0:t.k1]...)
+	}
+	for _, c := range []byte(f.text[t.start:t.end]) {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// allCaps reports a token with no lower-case letter.
+func (f *Finder) allCaps(t token) bool {
+	if !t.lazy {
+		return t.allCaps
+	}
+	for i := t.start; i < t.end; i++ {
+		if c := f.text[i]; c >= 'a' && c <= 'z' {
+			return false
+		}
+	}
+	return true
 }

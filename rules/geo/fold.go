@@ -22,6 +22,9 @@ type token struct {
 	// mayStart: the word may begin a name (false when the caller knows
 	// from StartsName that it begins none).
 	mayStart bool
+	// lazy: a plain ASCII word whose folded form is not in the buffer (its
+	// lower case; Finder.appendKey).
+	lazy bool
 }
 
 // isApostrophe covers the straight, curly and modifier-letter apostrophes
@@ -176,6 +179,9 @@ func (f *Finder) push(t token) {
 	t.joinable = len(f.toks) > 0 && joinableGap(f.text[f.gapStart:t.start], f.prevShort)
 	f.toks = append(f.toks, t)
 	f.prevShort = t.k1-t.k0 <= 3
+	if t.lazy {
+		f.prevShort = t.end-t.start <= 3
+	}
 	f.gapStart = t.end
 }
 
