@@ -25,8 +25,8 @@ func modalityIndex(m Modality) int {
 // boosts, and the resulting evidence. dropped reports a hit that does not
 // count; a dropped hit is explained only when explain is set.
 func (s *Set) judge(sc *scratch, d *doc, cr *crule, c *candidate, explain bool) (Evidence, bool) {
-	var reasons [8]reason
-	rs := reasons[:0]
+	rs := sc.judging[:0]
+	defer func() { sc.judging = rs[:0] }()
 	if !c.read {
 		c.modal, c.read = s.modality(sc, d, *c), true
 	}

@@ -42,11 +42,13 @@ func (s *Set) tryPostings(sc *scratch, d *doc, ps []posting, i int) {
 	toks := d.toks
 	for k := range ps {
 		p := &ps[k]
-		if p.nb != 0 {
-			j := i + int(p.nb)
-			if j < 0 || j >= len(toks) || toks[j].sent != toks[i].sent || !atomMatches(p.nbAt, &toks[j]) {
-				continue
-			}
+		if p.nb == 0 { // a one-word term: the anchor is the match
+			s.found(sc, p.term, int32(i), int32(i))
+			continue
+		}
+		j := i + int(p.nb)
+		if j < 0 || j >= len(toks) || toks[j].sent != toks[i].sent || !atomMatches(p.nbAt, &toks[j]) {
+			continue
 		}
 		s.tryTerm(sc, d, p.term, i)
 	}
@@ -72,8 +74,12 @@ func (s *Set) tryTerm(sc *scratch, d *doc, t int32, i int) {
 			return
 		}
 	}
-	first := int32(start)
-	sc.hits = append(sc.hits, termHit{term: t, first: first, last: int32(start + len(atoms) - 1)})
+	s.found(sc, t, int32(start), int32(start+len(atoms)-1))
+}
+
+// found records a hit of term t on tokens first..last.
+func (s *Set) found(sc *scratch, t, first, last int32) {
+	sc.hits = append(sc.hits, termHit{term: t, first: first, last: last})
 	for _, g := range s.termBoosts.of(t) {
 		sc.boostHits = append(sc.boostHits, boostHit{group: g, tok: first})
 	}

@@ -71,6 +71,7 @@ type scratch struct {
 	kept     []Evidence
 	keptInfo []keptInfo
 	reasons  []reason
+	judging  []reason // the reasons of the hit being judged
 	// evidence and suppressed gather the verdict's hits; negated lists
 	// the categories a denial was found for (the verdict is contested).
 	evidence, suppressed []Evidence
@@ -174,6 +175,7 @@ func (s *Set) putScratch(sc *scratch) {
 	clear(sc.kept[:cap(sc.kept)])
 	clear(sc.reasons)
 	clear(sc.keptInfo)
+	clear(sc.judging[:cap(sc.judging)])
 	s.pool.Put(sc)
 }
 
