@@ -25,7 +25,11 @@ func newScoreCmd(env *Env) *cobra.Command {
 		Short: "Score reports from files, .jsonl corpora or stdin (-)",
 		Long: `Score prints one verdict per report, in input order, with the evidence that fired and the hits that
 were suppressed. FILE is a .txt/.md report (first line the title when a blank line follows), a .json
-report or array, a .jsonl corpus, a directory of those, or - for stdin.`,
+report or array, a .jsonl corpus, a directory of those, or - for stdin.
+
+Inputs are streamed: a corpus of any size is scored in constant memory, on every core. A line that
+cannot be read is reported with its file and number and skipped (exit status 2 at the end). When
+stderr is a terminal and the verdicts go to a file or pipe, a progress line shows how far it got.`,
 		Example: "  tocsin score seeds/aleppo-offensive.txt\n  tocsin score --format jsonl corpus.jsonl\n  echo 'Rebels entered Aleppo.' | tocsin score -",
 		Args:    needArgs("FILE, DIR or - (stdin) to score"),
 		RunE: func(cmd *cobra.Command, args []string) error {
