@@ -130,7 +130,7 @@ func compile(files map[string]*file, order []string, sources map[string][]byte, 
 		return nil, all.sorted()
 	}
 	c.ix.finish()
-	s.postStem, s.postSurf = flattenPostings(c.postStem), flattenPostings(c.postSurf)
+	s.postStem, s.postSurf = flatten(c.postStem), flatten(c.postSurf)
 	s.version = s.hash(order)
 	s.byID = make(map[string]*crule, len(s.rules))
 	for _, cr := range s.rules {

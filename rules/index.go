@@ -71,10 +71,7 @@ func (ix *indexer) shared(n *cnode, leafGroup []int32, w int) *cnode {
 		if n.ordered {
 			b.WriteByte('>')
 		}
-		for _, part := range [...]struct {
-			tag   byte
-			nodes []*cnode
-		}{{'&', n.all}, {'|', n.any}, {'!', n.none}} {
+		for _, part := range n.parts() {
 			for i, k := range part.nodes {
 				k = ix.shared(k, leafGroup, w)
 				part.nodes[i] = k
@@ -234,6 +231,18 @@ func (ix *indexer) class(root *cnode, b *classBuilder, r *Rule) *cclass {
 	return cl
 }
 
+// condPart is one of a node's child lists with the tag its shape is
+// written with.
+type condPart struct {
+	tag   byte
+	nodes []*cnode
+}
+
+// parts returns a node's all, any and none children, tagged.
+func (n *cnode) parts() [3]condPart {
+	return [3]condPart{{'&', n.all}, {'|', n.any}, {'!', n.none}}
+}
+
 // writeCond writes a condition's shape with its leaves' groups: two
 // conditions with the same text are the same condition (leaves are
 // numbered in the order written, so they number alike too).
@@ -247,10 +256,7 @@ func writeCond(b *strings.Builder, n *cnode, leafGroup []int32) {
 	if n.ordered {
 		b.WriteByte('>')
 	}
-	for _, part := range [...]struct {
-		tag   byte
-		nodes []*cnode
-	}{{'&', n.all}, {'|', n.any}, {'!', n.none}} {
+	for _, part := range n.parts() {
 		for _, k := range part.nodes {
 			b.WriteByte(part.tag)
 			writeCond(b, k, leafGroup)
@@ -356,27 +362,32 @@ func uniqueGroups(leafGroup []int32, leaves []int32) []int32 {
 	return out
 }
 
-// csr is a list of int32 lists laid out flat: list i is at[start[i]:start[i+1]].
-type csr struct {
+// flat is a list of lists laid out flat: list i is at[start[i]:start[i+1]].
+type flat[T any] struct {
 	start []int32
-	at    []int32
+	at    []T
 }
 
-func (c *csr) of(i int32) []int32 {
-	if int(i)+1 >= len(c.start) {
+// of returns list i (none when i is out of range: -1, or an id past the
+// lists built).
+func (f *flat[T]) of(i int32) []T {
+	if i < 0 || int(i)+1 >= len(f.start) {
 		return nil
 	}
-	return c.at[c.start[i]:c.start[i+1]]
+	return f.at[f.start[i]:f.start[i+1]]
 }
 
-func flatten(lists [][]int32) csr {
-	c := csr{start: make([]int32, len(lists)+1)}
+func flatten[T any](lists [][]T) flat[T] {
+	f := flat[T]{start: make([]int32, len(lists)+1)}
 	for i, l := range lists {
-		c.at = append(c.at, l...)
-		c.start[i+1] = int32(len(c.at))
+		f.at = append(f.at, l...)
+		f.start[i+1] = int32(len(f.at))
 	}
-	return c
+	return f
 }
+
+// csr is lists of ids laid out flat.
+type csr = flat[int32]
 
 // invert turns groups' member terms into terms' groups (ascending).
 func invert(members [][]int32, nTerms int) csr {

@@ -104,28 +104,8 @@ type posting struct {
 	nbAt atom
 }
 
-// postingIndex is postings laid out flat: those of word id w are
-// at[start[w]:start[w+1]].
-type postingIndex struct {
-	start []int32
-	at    []posting
-}
-
-func (p *postingIndex) of(w int32) []posting {
-	if w < 0 || int(w)+1 >= len(p.start) {
-		return nil
-	}
-	return p.at[p.start[w]:p.start[w+1]]
-}
-
-func flattenPostings(lists [][]posting) postingIndex {
-	p := postingIndex{start: make([]int32, len(lists)+1)}
-	for w, l := range lists {
-		p.at = append(p.at, l...)
-		p.start[w+1] = int32(len(p.at))
-	}
-	return p
-}
+// postingIndex is postings laid out flat by word id.
+type postingIndex = flat[posting]
 
 func postingOf(term int32, atoms []atom, anchor int) posting {
 	p := posting{term: term}
@@ -267,21 +247,16 @@ func (c *compiler) words(s string) []string {
 	return out
 }
 
-func (s *Set) stemID(st string) int32 {
-	if id, ok := s.stemIDs[st]; ok {
-		return id
-	}
-	id := int32(len(s.stemIDs))
-	s.stemIDs[st] = id
-	return id
-}
+func (s *Set) stemID(st string) int32 { return idOf(s.stemIDs, st) }
+func (s *Set) surfID(w string) int32  { return idOf(s.surfIDs, w) }
 
-func (s *Set) surfID(w string) int32 {
-	if id, ok := s.surfIDs[w]; ok {
+// idOf returns k's id in a dictionary, numbering it next if it is new.
+func idOf(ids map[string]int32, k string) int32 {
+	if id, ok := ids[k]; ok {
 		return id
 	}
-	id := int32(len(s.surfIDs))
-	s.surfIDs[w] = id
+	id := int32(len(ids))
+	ids[k] = id
 	return id
 }
 
