@@ -35,11 +35,11 @@ var updateVerdicts = flag.Bool("update", false,
 var dumpVerdicts = flag.String("verdicts.dump", "", "write each golden report's canonical verdict to this file")
 
 // goldenSets are the rule sets and corpora whose verdicts are pinned: the
-// built-in rules on the labelled corpora and the whole weakly labelled
-// Portal file (30,471 real news items), and the large generated sets (the
-// 1,000 region variants of each kind and the 1,000 random rules) on the dev
-// corpus, where sharing work between rules could go wrong. Paths are
-// relative to the rules package.
+// built-in rules on the labelled corpora, the whole weakly labelled Portal
+// file (30,471 real news items) and 1,500 noisy reports (noisyReports), and
+// the large generated sets (1,000 and 5,000 region variants of each kind,
+// the 1,000 random rules) on the dev corpus, where sharing work between
+// rules could go wrong. Paths are relative to the rules package.
 var goldenSets = []struct {
 	name    string
 	set     func(testing.TB) *Set
@@ -51,9 +51,12 @@ var goldenSets = []struct {
 		"../corpus/portal-eval.jsonl",
 		"../corpus/portal-train.jsonl",
 		"../corpus/portal-2010-2016.jsonl.gz",
+		noisyCorpus,
 	}},
 	{"match-1000", func(tb testing.TB) *Set { return realisticSet(tb, regionInMatch, 1000) }, []string{"../corpus/dev.jsonl"}},
 	{"context-1000", func(tb testing.TB) *Set { return realisticSet(tb, regionAsContext, 1000) }, []string{"../corpus/dev.jsonl"}},
+	{"match-5000", func(tb testing.TB) *Set { return realisticSet(tb, regionInMatch, 5000) }, []string{"../corpus/dev.jsonl"}},
+	{"context-5000", func(tb testing.TB) *Set { return realisticSet(tb, regionAsContext, 5000) }, []string{"../corpus/dev.jsonl"}},
 	{"random-1000", func(tb testing.TB) *Set { s, _ := generatedSet(tb); return s }, []string{"../corpus/dev.jsonl"}},
 }
 
@@ -142,8 +145,11 @@ func goldenItems(t *testing.T) []goldenItem {
 	return out
 }
 
-func readCorpus(t *testing.T, p string) []report.Labelled {
+func readCorpus(t testing.TB, p string) []report.Labelled {
 	t.Helper()
+	if p == noisyCorpus {
+		return noisyReports(t, 1500)
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
