@@ -12,43 +12,9 @@ import (
 	"github.com/tocsin-alerts/tocsin/report"
 )
 
-// maxInputBytes bounds one input file or stdin: a corpus can be large, but
-// not unbounded.
+// maxInputBytes bounds one input file or stdin read whole (summarize; score
+// streams its inputs instead).
 const maxInputBytes = 64 << 20
-
-// readInputs reads reports from files and directories (non-recursively, the
-// report extensions only) and "-" for stdin, in argument order. Text reports
-// are named by their file name.
-func readInputs(paths []string, stdin io.Reader) ([]report.Labelled, error) {
-	var out []report.Labelled
-	for _, p := range paths {
-		files := []string{p}
-		if p != "-" {
-			st, err := os.Stat(p)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", p, err)
-			}
-			if st.IsDir() {
-				if files, err = reportFiles(p); err != nil {
-					return nil, err
-				}
-			}
-		}
-		for _, f := range files {
-			ls, err := readReportFile(f, stdin)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			for i := range ls {
-				if ls[i].ID == "" {
-					ls[i].ID = filepath.Base(f)
-				}
-			}
-			out = append(out, ls...)
-		}
-	}
-	return out, nil
-}
 
 func reportFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)

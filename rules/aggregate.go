@@ -21,40 +21,51 @@ const (
 )
 
 // aggregate combines kept evidence into the report verdict.
-func (s *Set) aggregate(sc *scratch, res *Result, d *doc, negatedCats map[string]bool) {
+func (s *Set) aggregate(sc *scratch, res *Result, d *doc) {
 	slices.SortStableFunc(res.Evidence, func(a, b Evidence) int {
 		if a.Severity != b.Severity {
 			return int(b.Severity) - int(a.Severity)
 		}
 		return int(a.sent) - int(b.sent) // title first, then text order
 	})
-	cats := map[string]bool{}
-	var escal []Evidence
-	boosts := 0
+	escal := 0
 	for _, ev := range res.Evidence {
 		if ev.Category == string(vocab.DeEscalation) {
 			continue
 		}
-		escal = append(escal, ev)
+		escal++
 		if ev.Severity > res.Severity {
 			res.Severity = ev.Severity
 		}
-		if ev.Contested || negatedCats[ev.Category] {
+		if ev.Contested || slices.Contains(sc.negated, ev.Category) {
 			res.Contested = true
 		}
 	}
-	res.Alert = len(escal) > 0 && res.Severity >= SevLow
+	res.Alert = escal > 0 && res.Severity >= SevLow
+	cats, boosts, nBoosts := sc.cats[:0], 0, 0
 	for _, ev := range res.Evidence {
 		if res.Alert && ev.Category == string(vocab.DeEscalation) {
 			continue
 		}
-		if !cats[ev.Category] {
-			cats[ev.Category] = true
-			res.Categories = append(res.Categories, ev.Category)
+		if !slices.Contains(cats, ev.Category) {
+			cats = append(cats, ev.Category)
 		}
-		if len(ev.boosts) > 0 {
+		if raised := sc.keptInfo[ev.kept].boosts; len(raised) > 0 {
 			boosts++ // one bonus per hit a boost raised, however many applied
-			for _, b := range ev.boosts {
+			nBoosts += len(raised)
+		}
+	}
+	sc.cats = cats
+	if len(cats) > 0 {
+		res.Categories = append(make([]string, 0, len(cats)), cats...)
+	}
+	if nBoosts > 0 {
+		res.Boosts = make([]string, 0, nBoosts)
+		for _, ev := range res.Evidence {
+			if res.Alert && ev.Category == string(vocab.DeEscalation) {
+				continue
+			}
+			for _, b := range sc.keptInfo[ev.kept].boosts {
 				res.Boosts = append(res.Boosts, ev.Rule+": "+b)
 			}
 		}
@@ -329,19 +340,4 @@ func (s *Set) placeIn(sc *scratch, d *doc, sent int32, cond string) string {
 		}
 	}
 	return ""
-}
-
-// placesIn returns the gazetteer mentions of one sentence, computed once per
-// call: location and boosts ask about the same sentences repeatedly.
-func (sc *scratch) placesIn(g *geo.Gazetteer, d *doc, sent int32) []geo.Mention {
-	if ms, ok := sc.places[sent]; ok {
-		return ms
-	}
-	if sc.places == nil {
-		sc.places = map[int32][]geo.Mention{}
-	}
-	sn := d.sents[sent]
-	ms := g.FindWith(&sc.finder, d.text[sn.start:sn.end])
-	sc.places[sent] = ms
-	return ms
 }

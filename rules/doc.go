@@ -170,13 +170,26 @@
 //
 // # Speed
 //
-// Terms are deduplicated across rules and indexed by one word each (the
-// first, or the longest when the first is a short function word: "in the
-// war" is tried at "war", not at every "in"), so the report is tokenised
-// once and each word costs one lookup whatever the number of rules; only
-// rules with hits are evaluated, explanations are built only for the
-// evidence kept, and places are looked up only for verdicts that need them.
-// Words are cached per scratch (lock-free) and per Set (bounded). Score is
-// safe for concurrent use, and a verdict depends only on the report and the
-// rule set: no state survives from one call to the next.
+// A report is scored once against all rules, whatever their number. Terms
+// are deduplicated across rules and indexed by one word each (the first,
+// or the longest when the first is a short function word: "in the war" is
+// tried at "war", not at every "in"), so the report is tokenised once and
+// each word costs one cache lookup. Every term list (a condition's leaf, a
+// suppressor's terms) is a group, lists with the same terms one group, and
+// a hit is filed once per group, not once per rule. Conditions written
+// alike (a rule copied per region with the region as required context)
+// are one class: its candidates, and the modality of each, are computed
+// once for all its rules. Each class is indexed by its rarest required
+// group (the one the fewest term-class pairs share), so a report wakes
+// only the classes whose rarest part it names: copies of a rule for twenty
+// regions wait on their region, not on the trigger they all share.
+// Suppressor verdicts depend on the place only (the sentence, paragraph,
+// title or report) and are judged once per place and call; every memo is
+// stamped with the call's generation, so none outlives its report.
+// Explanations are rendered only for what a verdict shows, places are
+// looked up in the scorer's own words (the gazetteer reads them instead of
+// tokenising again) and only for verdicts that need them. Score is safe
+// for concurrent use, and a verdict depends only on the report and the
+// rule set: no state survives from one call to the next. Speed work must
+// keep every verdict of testdata/verdicts.golden byte-identical.
 package rules

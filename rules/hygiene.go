@@ -68,9 +68,13 @@ func (s *Set) Hygiene(ws *prior.WordStats) (Problems, error) {
 	for _, forms := range family {
 		sort.Strings(forms)
 	}
+	origins, err := s.termOrigins()
+	if err != nil {
+		return nil, err
+	}
 	var out Problems
 	done := map[string]bool{}
-	for _, o := range s.origins {
+	for _, o := range origins {
 		if strings.ContainsAny(strings.TrimSpace(o.term), " -") {
 			continue // a phrase
 		}
@@ -88,6 +92,25 @@ func (s *Set) Hygiene(ws *prior.WordStats) (Problems, error) {
 		}
 	}
 	return out.sorted(), nil
+}
+
+// termOrigins compiles the set's files again, recording where each
+// stem-matched word was written. Only the linter needs them, and a large
+// set's origins would take more memory than the rest of it.
+func (s *Set) termOrigins() ([]termOrigin, error) {
+	files := map[string]*file{}
+	for _, n := range s.order {
+		f, ps := parseFile(n, s.sources[n])
+		if len(ps) > 0 {
+			return nil, ps
+		}
+		files[n] = f
+	}
+	o, ps := compile(files, s.order, s.sources, true)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return o.origins, nil
 }
 
 // shortStemMax is the longest stem reported as too short: a stem of one or

@@ -122,6 +122,8 @@ const prefixSpace = 27 * 27 * 27
 type wordInfo struct {
 	stem, surf, num int32
 	feat            uint32
+	place           bool  // the word begins a place name (geo.StartsName)
+	flags           uint8 // word classes (wordMonth...)
 }
 
 // stemCache remembers word → wordInfo for one Set. Stemming costs ~1 µs a
@@ -152,26 +154,28 @@ func (c *stemCache) put(w []byte, wi wordInfo) {
 // classify fills a token's stem, exact-surface, number and feature fields
 // from its folded form w. It looks in the caller's lock-free cache first
 // (each pooled scratch keeps one), then in the Set's shared cache, then
-// computes.
-func (s *Set) classify(tk *token, w []byte, local *wordCache) {
+// computes. h is the word's hash (hashBytes).
+func (s *Set) classify(tk *token, w []byte, h uint32, local *wordCache) {
 	if v, ok := parseNumber(w); ok {
 		tk.num = v
 		tk.feat = prior.ShapeNumber
 		if id, ok := s.surfIDs[string(w)]; ok {
 			tk.surf = id
+			if len(s.postSurf.of(id)) > 0 {
+				tk.flags |= wordAnchor
+			}
 		}
 		return
 	}
-	h := hashBytes(w)
 	if wi, ok := local.get(w, h); ok {
-		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 		return
 	}
 	if wi, ok := s.cache.get(w); ok {
 		if len(w) <= maxCachedWord {
 			local.put(w, h, wi)
 		}
-		tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+		tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 		return
 	}
 	wi := wordInfo{stem: -1, surf: -1, num: -1}
@@ -190,11 +194,16 @@ func (s *Set) classify(tk *token, w []byte, local *wordCache) {
 			wi.stem = id
 		}
 	}
+	wi.place = s.gaz != nil && s.gaz.StartsName(w)
+	wi.flags = wordFlags(w)
+	if len(s.postStem.of(wi.stem)) > 0 || len(s.postSurf.of(wi.surf)) > 0 {
+		wi.flags |= wordAnchor
+	}
 	if len(w) <= maxCachedWord {
 		s.cache.put(w, wi)
 		local.put(w, h, wi)
 	}
-	tk.stem, tk.surf, tk.num, tk.feat = wi.stem, wi.surf, wi.num, wi.feat
+	tk.stem, tk.surf, tk.num, tk.feat, tk.place, tk.flags = wi.stem, wi.surf, wi.num, wi.feat, wi.place, wi.flags
 }
 
 // maxCachedWord keeps hostile "words" (a 1 MB run of letters) out of the

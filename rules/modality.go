@@ -249,10 +249,13 @@ func pastYear(d *doc, c candidate) string {
 		return ""
 	}
 	sent := d.sents[c.sent]
-	heading := headingEnd(d, sent)
+	heading := int32(-1) // found when a year is (most sentences have none)
 	for i := sent.first; i < sent.last; i++ {
 		if !isYear(d, int(i)) || int(d.toks[i].num) >= d.refYear {
 			continue
+		}
+		if heading < 0 {
+			heading = headingEnd(d, sent)
 		}
 		// A topic heading ("2010–2011 Ivorian crisis: heavy fighting ...")
 		// names a story, not a time; nor does a year opening a range

@@ -56,6 +56,46 @@ func (ps Problems) sorted() Problems {
 type problems struct {
 	file string
 	list Problems
+	in   *interner // strings and lists shared across a set's files, or nil
+}
+
+// interner shares one copy of each distinct string and term list across
+// the files of a set: copies of a rule for many regions repeat the same
+// terms thousands of times.
+type interner struct {
+	strs  map[string]string
+	lists map[string][]string
+}
+
+func newInterner() *interner {
+	return &interner{strs: map[string]string{}, lists: map[string][]string{}}
+}
+
+// internList returns the set's copy of a term list: a rule copied for
+// many regions repeats its lists verbatim. Lists are never changed once
+// parsed, so they can be shared.
+func (p *problems) internList(l []string) []string {
+	if p.in == nil || len(l) < 2 {
+		return l
+	}
+	key := strings.Join(l, "\x00")
+	if c, ok := p.in.lists[key]; ok {
+		return c
+	}
+	p.in.lists[key] = l
+	return l
+}
+
+// intern returns the set's copy of s.
+func (p *problems) intern(s string) string {
+	if p.in == nil {
+		return s
+	}
+	if c, ok := p.in.strs[s]; ok {
+		return c
+	}
+	p.in.strs[s] = s
+	return s
 }
 
 func (p *problems) add(line int, field, format string, args ...any) {

@@ -55,13 +55,11 @@ type Evidence struct {
 	Contested bool    `json:"contested,omitempty"`
 	Weight    float64 `json:"weight"`
 
-	sent   int32    // sentence index in the scored text, for per-call caches
-	boosts []string // boosts that raised this hit's severity, in words
-	// rsFrom:rsTo (in the scratch's reasons arena) and boostWhys hold a
-	// kept hit's explanation until the rule's evidence is chosen and its
-	// Why rendered.
-	rsFrom, rsTo int32
-	boostWhys    []string
+	sent int32 // sentence index in the scored text, for per-call caches
+	// kept indexes the scratch's keptInfo for a kept hit: its reasons and
+	// boosts, held until the rule's evidence is chosen and its Why
+	// rendered, and read by the verdict's aggregation.
+	kept int32
 }
 
 // Result is the verdict for one report.

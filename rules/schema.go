@@ -139,7 +139,13 @@ var (
 
 // parseFile parses one rule file. It returns every problem it finds.
 func parseFile(name string, data []byte) (*file, Problems) {
-	p := &problems{file: name}
+	return parseFileInterned(name, data, nil)
+}
+
+// parseFileInterned is parseFile sharing strings and term lists across the
+// files of a set through in (nil: no sharing).
+func parseFileInterned(name string, data []byte, in *interner) (*file, Problems) {
+	p := &problems{file: name, in: in}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line := 0
@@ -516,7 +522,7 @@ func scalar(p *problems, n *yaml.Node, path string) string {
 		p.add(n.Line, path, "want a single value")
 		return ""
 	}
-	return n.Value
+	return p.intern(n.Value)
 }
 
 func boolean(p *problems, n *yaml.Node, path string) bool {
@@ -550,21 +556,25 @@ func action(p *problems, n *yaml.Node, path string) Action {
 
 func stringList(p *problems, n *yaml.Node, path string) []string {
 	if n.Kind == yaml.ScalarNode {
-		return []string{n.Value}
+		return []string{p.intern(n.Value)}
 	}
 	if !isKind(p, n, yaml.SequenceNode, path, "a list of strings") {
 		return nil
 	}
 	out := make([]string, 0, len(n.Content))
 	for i, item := range n.Content {
-		out = append(out, scalar(p, item, fmt.Sprintf("%s[%d]", path, i)))
+		if item.Kind != yaml.ScalarNode {
+			out = append(out, scalar(p, item, fmt.Sprintf("%s[%d]", path, i)))
+			continue
+		}
+		out = append(out, p.intern(item.Value))
 	}
 	return out
 }
 
 // termList reads a list of terms (or one term) and rejects empty ones.
 func termList(p *problems, n *yaml.Node, path string) []string {
-	terms := stringList(p, n, path)
+	terms := p.internList(stringList(p, n, path))
 	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.add(n.Line, path, "empty term list")
 	}

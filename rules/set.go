@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tocsin-alerts/tocsin/rules/geo"
 	"github.com/tocsin-alerts/tocsin/rules/prior"
@@ -29,26 +31,34 @@ type Set struct {
 	lexicon  Lexicon
 	cats     vocab.Categories
 	// origins are the stem-matched words of every term and where they
-	// were written, for Hygiene.
+	// were written: recorded only by the compile Hygiene runs.
 	origins []termOrigin
 	sources map[string][]byte
 	order   []string
 
 	terms    []cterm
-	termRefs [][]ref
 	stemIDs  map[string]int32
 	surfIDs  map[string]int32
 	prefixes []bool
-	postStem [][]int32
-	postSurf [][]int32
-	numTerms []int32
-	cache    *stemCache
-	// numSupKeys counts suppressors (global and per rule); hits are
-	// bucketed by this dense key so no per-call sort is needed.
-	numSupKeys int32
-	// globalWithout is the key of each global suppressor's without-terms
-	// (-1: none).
-	globalWithout []int32
+	// postStem and postSurf index terms by their anchor's stem or exact
+	// form (postings, in the order terms were first met), laid out flat
+	// when the set is compiled.
+	postStem, postSurf postingIndex
+	numTerms           []int32
+	cache              *stemCache
+
+	// The index (index.go): per term its groups, boost groups and cue
+	// kinds; per group the classes it wakes; the suppressor signatures
+	// (globalSig: each global suppressor's) and the condition classes.
+	termGroups     csr
+	termBoosts     csr
+	termCues       csr
+	groupWakes     csr
+	numGroups      int32
+	numBoostGroups int32
+	sigs           []supSig
+	globalSig      []int32
+	classes        []*cclass
 
 	gaz *geo.Gazetteer
 	// prior is the learned conflict-context model (nil: off) and
@@ -161,11 +171,11 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 	sort.Strings(order)
 	files := map[string]*file{}
 	var all Problems
-	for _, n := range order {
-		f, ps := parseFile(n, sources[n])
-		all = append(all, ps...)
-		if f != nil {
-			files[n] = f
+	parsedFiles, probs := parseAll(order, sources)
+	for i, n := range order {
+		all = append(all, probs[i]...)
+		if parsedFiles[i] != nil {
+			files[n] = parsedFiles[i]
 		}
 	}
 	// Compile what parsed even when some files did not, so that one run
@@ -177,7 +187,7 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 			parsed = append(parsed, n)
 		}
 	}
-	s, ps := compileWith(files, parsed, sources)
+	s, ps := compileWith(files, parsed, sources, false)
 	all = append(all, ps...)
 	if len(all) > 0 {
 		return nil, dedupe(all.sorted())
@@ -201,6 +211,37 @@ func Compile(sources map[string][]byte, opts ...Option) (*Set, error) {
 	return s, nil
 }
 
+// parseAll parses the files on every core: parsing YAML is most of the
+// cost of loading a large set. Each worker shares strings and term lists
+// among the files it parses; a panic in one is raised again here, as if the
+// files had been parsed in line.
+func parseAll(order []string, sources map[string][]byte) ([]*file, []Problems) {
+	files, probs := make([]*file, len(order)), make([]Problems, len(order))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var panicked atomic.Value
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, p)
+				}
+			}()
+			in := newInterner()
+			for i := int(next.Add(1) - 1); i < len(order); i = int(next.Add(1) - 1) {
+				files[i], probs[i] = parseFileInterned(order[i], sources[order[i]], in)
+			}
+		}()
+	}
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
+	return files, probs
+}
+
 // Prior returns the learned prior in use (nil: off) and its threshold.
 func (s *Set) Prior() (*prior.Model, float64) { return s.prior, s.priorThreshold }
 
@@ -216,8 +257,8 @@ func dedupe(ps Problems) Problems {
 	return out
 }
 
-func compileWith(files map[string]*file, order []string, sources map[string][]byte) (*Set, Problems) {
-	s, ps := compile(files, order, sources)
+func compileWith(files map[string]*file, order []string, sources map[string][]byte, withOrigins bool) (*Set, Problems) {
+	s, ps := compile(files, order, sources, withOrigins)
 	if s != nil {
 		s.sources = sources
 		s.order = order

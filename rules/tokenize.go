@@ -21,6 +21,11 @@ type token struct {
 	sent  int32 // sentence index
 	para  int32 // paragraph index
 	upper bool  // first letter is upper-case
+	// plain: the word is ASCII letters and digits only, read as the
+	// gazetteer reads it; place: it begins some place name (for a plain
+	// word; see placesIn).
+	plain, place bool
+	flags        uint8 // word classes (wordMonth...: valid for a plain word), wordAnchor
 }
 
 // sentSpan is a sentence: bytes [start, end) of the scored string and its tokens
@@ -259,7 +264,61 @@ func isWordByte(c byte) bool {
 // letters and digits; an apostrophe between letters stays inside ("Sana'a"),
 // a trailing "'s" is dropped (possessive), "n't" becomes "not", and digit
 // groups keep their separators ("1,200", "3.5").
+//
+// Most words of news are plain ASCII letters and digits: those are folded
+// and hashed in the one loop that finds their end. Anything else (a
+// non-ASCII letter, an apostrophe, a digit group) is read by wordSlow.
 func (lx *lexer) word(i int, sent, para int32) int {
+	text := lx.text
+	n := len(text)
+	start := i
+	buf := lx.buf[:0]
+	h := uint32(2166136261)
+	for i < n {
+		c := text[i]
+		if l := c | 0x20; l >= 'a' && l <= 'z' {
+			c = l
+		} else if c < '0' || c > '9' {
+			break
+		}
+		buf = append(buf, c)
+		h = (h ^ uint32(c)) * 16777619
+		i++
+	}
+	lx.buf = buf
+	if i < n && continuesWord(text, start, i) {
+		return lx.wordSlow(start, sent, para)
+	}
+	c := text[start]
+	lx.toks = append(lx.toks, token{start: int32(start), end: int32(i), stem: -1, surf: -1, num: -1, sent: sent, para: para,
+		upper: c >= 'A' && c <= 'Z', plain: true})
+	if lx.set != nil {
+		lx.set.classify(&lx.toks[len(lx.toks)-1], buf, h|1, lx.words)
+	}
+	return i
+}
+
+// continuesWord reports whether the byte at i, after the ASCII letters and
+// digits from start, may continue the word: a non-ASCII byte, an apostrophe
+// before a letter, or a digit group's separator.
+func continuesWord(text string, start, i int) bool {
+	c := text[i]
+	if c >= utf8.RuneSelf {
+		return true
+	}
+	if (c == '\'' || c == ',' || c == '.') && i+1 < len(text) && i > start {
+		next := text[i+1]
+		if c == '\'' {
+			return isWordByte(next)
+		}
+		return next >= '0' && next <= '9' && text[i-1] >= '0' && text[i-1] <= '9'
+	}
+	return false
+}
+
+// wordSlow is word for any word: Unicode letters, digits and marks, inner
+// apostrophes, digit groups.
+func (lx *lexer) wordSlow(i int, sent, para int32) int {
 	text := lx.text
 	n := len(text)
 	start := i
@@ -301,11 +360,11 @@ func (lx *lexer) word(i int, sent, para int32) int {
 	lx.buf = normalizeWord(lx.buf[:0], text[start:end], ascii)
 	w := lx.buf
 	first, _ := utf8.DecodeRuneInString(text[start:end])
-	tk := token{start: int32(start), end: int32(end), stem: -1, surf: -1, num: -1, sent: sent, para: para, upper: unicode.IsUpper(first)}
+	lx.toks = append(lx.toks, token{start: int32(start), end: int32(end), stem: -1, surf: -1, num: -1, sent: sent, para: para,
+		upper: unicode.IsUpper(first)})
 	if lx.set != nil {
-		lx.set.classify(&tk, w, lx.words)
+		lx.set.classify(&lx.toks[len(lx.toks)-1], w, hashBytes(w), lx.words)
 	}
-	lx.toks = append(lx.toks, tk)
 	return end
 }
 

@@ -2,16 +2,22 @@ package rules
 
 // wordCache is a scratch's lock-free first-level word cache: an
 // open-addressing table keyed by the folded word. Looking a word up in a Go
-// map was an eighth of scoring; this table compares the hash first and the
-// bytes only on a hash match, and never allocates once warm.
+// map was an eighth of scoring; this table keeps short words inside the
+// slot (no pointer to follow), compares the hash first and the bytes only
+// on a hash match, and never allocates once warm.
 type wordCache struct {
 	slots []wordSlot
 	n     int
 }
 
+// inlineWord is the longest word a slot holds; longer ones (rare in news)
+// are left to the Set's shared cache.
+const inlineWord = 27
+
 type wordSlot struct {
-	hash uint32
-	word string // "" = empty slot
+	hash uint32 // 0 = empty slot
+	n    uint8
+	key  [inlineWord]byte
 	info wordInfo
 }
 
@@ -29,7 +35,7 @@ func hashBytes(w []byte) uint32 {
 }
 
 func (c *wordCache) get(w []byte, h uint32) (wordInfo, bool) {
-	if len(c.slots) == 0 {
+	if len(c.slots) == 0 || len(w) > inlineWord {
 		return wordInfo{}, false
 	}
 	mask := uint32(len(c.slots) - 1)
@@ -38,14 +44,14 @@ func (c *wordCache) get(w []byte, h uint32) (wordInfo, bool) {
 		if s.hash == 0 {
 			return wordInfo{}, false
 		}
-		if s.hash == h && s.word == string(w) {
+		if s.hash == h && int(s.n) == len(w) && string(s.key[:s.n]) == string(w) {
 			return s.info, true
 		}
 	}
 }
 
 func (c *wordCache) put(w []byte, h uint32, info wordInfo) {
-	if c.n >= wordCacheMax {
+	if c.n >= wordCacheMax || len(w) > inlineWord {
 		return
 	}
 	if (c.n+1)*4 > len(c.slots)*3 { // keep the load under 3/4
@@ -55,11 +61,12 @@ func (c *wordCache) put(w []byte, h uint32, info wordInfo) {
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &c.slots[i]
 		if s.hash == 0 {
-			*s = wordSlot{hash: h, word: string(w), info: info}
+			*s = wordSlot{hash: h, n: uint8(len(w)), info: info}
+			copy(s.key[:], w)
 			c.n++
 			return
 		}
-		if s.hash == h && s.word == string(w) {
+		if s.hash == h && int(s.n) == len(w) && string(s.key[:s.n]) == string(w) {
 			return
 		}
 	}
@@ -70,9 +77,9 @@ func (c *wordCache) grow() {
 	size := max(1024, 2*len(old))
 	c.slots = make([]wordSlot, size)
 	c.n = 0
-	for _, s := range old {
-		if s.hash != 0 {
-			c.put([]byte(s.word), s.hash, s.info)
+	for i := range old {
+		if s := &old[i]; s.hash != 0 {
+			c.put(s.key[:s.n], s.hash, s.info)
 		}
 	}
 }

@@ -19,6 +19,12 @@ type token struct {
 	// joinable: the gap before this token may sit inside a multi-word name
 	// (spaces, one hyphen, or the dot of an abbreviation such as "St.").
 	joinable bool
+	// mayStart: the word may begin a name (false when the caller knows
+	// from StartsName that it begins none).
+	mayStart bool
+	// lazy: a plain ASCII word whose folded form is not in the buffer (its
+	// lower case; Finder.appendKey).
+	lazy bool
 }
 
 // isApostrophe covers the straight, curly and modifier-letter apostrophes
@@ -79,10 +85,17 @@ func foldRune(dst []byte, r rune) []byte {
 // tokenize splits text into words, appending their folded forms to buf (so
 // one Find call allocates one buffer, not a string per word).
 func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
-	gapStart := 0
-	prevShort := false
-	i := 0
-	for i < len(text) {
+	f := Finder{toks: toks, buf: buf}
+	f.begin(text)
+	f.scan(0, len(text))
+	return f.toks, f.buf
+}
+
+// scan reads the words that start in text[i:to] (a word may run past to:
+// the scan stops where the text says a word ends).
+func (f *Finder) scan(i, to int) {
+	text := f.text
+	for i < to {
 		// ASCII fast path: most news text is ASCII, and decoding runes and
 		// asking unicode tables about each byte dominated Find.
 		if c := text[i]; c < utf8.RuneSelf && !isASCIIWord(c) {
@@ -94,67 +107,82 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			i += size
 			continue
 		}
-		start := i
-		k0 := len(buf)
-		upper := unicode.IsUpper(r)
-		allCaps := true
-		end := i
-		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf && isASCIIWord(c) {
-				if c >= 'a' && c <= 'z' {
-					allCaps = false
-				} else if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				buf = append(buf, c)
-				i++
-				end = i
-				continue
+		i = f.word(i, r)
+	}
+	f.pos = max(f.pos, i)
+}
+
+// word reads the word starting at i with rune r and appends its token; it
+// returns where scanning goes on.
+func (f *Finder) word(i int, r rune) int {
+	text := f.text
+	start := i
+	k0 := len(f.buf)
+	upper := unicode.IsUpper(r)
+	allCaps := true
+	end := i
+	for i < len(text) {
+		if c := text[i]; c < utf8.RuneSelf && isASCIIWord(c) {
+			if c >= 'a' && c <= 'z' {
+				allCaps = false
+			} else if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
 			}
-			r, size = utf8.DecodeRuneInString(text[i:])
-			if isWordRune(r) {
-				if unicode.IsLetter(r) && !unicode.IsUpper(r) {
-					allCaps = false
-				}
-				buf = foldRune(buf, r)
-				i += size
-				end = i
-				continue
-			}
-			if isApostrophe(r) {
-				// Inside a word when a letter follows, unless it is the
-				// possessive "'s" that ends the word.
-				next, nsize := utf8.DecodeRuneInString(text[i+size:])
-				if !isWordRune(next) {
-					break
-				}
-				if (next == 's' || next == 'S') && !isWordRuneAt(text, i+size+nsize) {
-					break
-				}
-				i += size
-				continue
-			}
-			break
-		}
-		toks = append(toks, token{
-			start: start, end: end, k0: k0, k1: len(buf), upper: upper, allCaps: allCaps,
-			joinable: len(toks) > 0 && joinableGap(text[gapStart:start], prevShort),
-		})
-		prevShort = len(buf)-k0 <= 3
-		gapStart = end
-		if i == end {
+			f.buf = append(f.buf, c)
+			i++
+			end = i
 			continue
 		}
-		// Skip the possessive or stray apostrophe that ended the word.
-		r, size = utf8.DecodeRuneInString(text[i:])
-		if isApostrophe(r) {
-			i += size
-			if n, ns := utf8.DecodeRuneInString(text[i:]); (n == 's' || n == 'S') && !isWordRuneAt(text, i+ns) {
-				i += ns
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if isWordRune(r) {
+			if unicode.IsLetter(r) && !unicode.IsUpper(r) {
+				allCaps = false
 			}
+			f.buf = foldRune(f.buf, r)
+			i += size
+			end = i
+			continue
+		}
+		if isApostrophe(r) {
+			// Inside a word when a letter follows, unless it is the
+			// possessive "'s" that ends the word.
+			next, nsize := utf8.DecodeRuneInString(text[i+size:])
+			if !isWordRune(next) {
+				break
+			}
+			if (next == 's' || next == 'S') && !isWordRuneAt(text, i+size+nsize) {
+				break
+			}
+			i += size
+			continue
+		}
+		break
+	}
+	f.push(token{start: start, end: end, k0: k0, k1: len(f.buf), upper: upper, allCaps: allCaps, mayStart: true})
+	if i == end {
+		return i
+	}
+	// Skip the possessive or stray apostrophe that ended the word.
+	r, size := utf8.DecodeRuneInString(text[i:])
+	if isApostrophe(r) {
+		i += size
+		if n, ns := utf8.DecodeRuneInString(text[i:]); (n == 's' || n == 'S') && !isWordRuneAt(text, i+ns) {
+			i += ns
 		}
 	}
-	return toks, buf
+	return i
+}
+
+// push appends a token, joined to the one before when the gap between them
+// can sit inside a name.
+func (f *Finder) push(t token) {
+	t.joinable = len(f.toks) > 0 && joinableGap(f.text[f.gapStart:t.start], f.prevShort)
+	f.toks = append(f.toks, t)
+	f.prevShort = t.k1-t.k0 <= 3
+	if t.lazy {
+		f.prevShort = t.end-t.start <= 3
+	}
+	f.gapStart = t.end
 }
 
 func isWordRuneAt(text string, i int) bool {

@@ -31,11 +31,13 @@ type Gazetteer struct {
 	// prefixes holds every proper token-prefix of a multi-word name
 	// ("united", "united arab"), so a scan stops extending a key as soon
 	// as no name can start with it.
-	prefixes  map[string]struct{}
-	countries map[string]*Place
-	names     []nameEntry // sorted by key, for Complete
-	deny      map[string]bool
-	ambiguous map[string]bool
+	prefixes map[string]struct{}
+	// firstWords holds the first word of every name (StartsName).
+	firstWords map[string]struct{}
+	countries  map[string]*Place
+	names      []nameEntry // sorted by key, for Complete
+	deny       map[string]bool
+	ambiguous  map[string]bool
 }
 
 // cityRec is a city being assembled from the generated and curated files.
@@ -50,11 +52,12 @@ type cityRec struct {
 // inconsistent, which the package tests rule out.
 func New() (*Gazetteer, error) {
 	g := &Gazetteer{
-		index:     make(map[string][]hit, 16384),
-		prefixes:  map[string]struct{}{},
-		countries: make(map[string]*Place, 256),
-		deny:      map[string]bool{},
-		ambiguous: map[string]bool{},
+		index:      make(map[string][]hit, 16384),
+		prefixes:   map[string]struct{}{},
+		firstWords: map[string]struct{}{},
+		countries:  make(map[string]*Place, 256),
+		deny:       map[string]bool{},
+		ambiguous:  map[string]bool{},
 	}
 	capitals := map[string]string{} // cc -> capital name
 	if err := g.loadCountries(capitals); err != nil {
@@ -365,6 +368,8 @@ func (g *Gazetteer) finish() {
 				g.prefixes[key[:i]] = struct{}{}
 			}
 		}
+		first, _, _ := strings.Cut(key, " ")
+		g.firstWords[first] = struct{}{}
 	}
 	sort.Slice(g.names, func(i, j int) bool {
 		if g.names[i].key != g.names[j].key {
